@@ -1,0 +1,5 @@
+"""Run the advisor CLI with ``python -m advisor``."""
+
+from .cli import main
+
+main(prog_name="advisor")

@@ -1,0 +1,132 @@
+"""The condition language: plain-Python evaluation, and compilation to durable-rules expressions.
+
+Semantics (two-valued): a test on a question that is unanswered, or answered « je ne sais pas »,
+is false — except ``answered`` and ``unknown``, which test exactly that. ``not`` negates the
+whole test, so ``not: {question: q, is: x}`` is true when q is unknown; rule authors who want
+"answered, and not x" write ``is_not: x``.
+
+The Python evaluator is the reference (test oracle); the compiled expressions must give the same
+result on the engine's fact encoding (see ``facts.py``), which the differential tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .facts import UNKNOWN, choice_field, unknown_field
+from .models import Condition
+
+Answers = Mapping[str, Any]
+
+
+def evaluate(cond: Condition, answers: Answers) -> bool:
+    """Evaluate a condition on normalised answers (the plain-Python reference semantics)."""
+    if cond.all is not None:
+        return all(evaluate(c, answers) for c in cond.all)
+    if cond.any is not None:
+        return any(evaluate(c, answers) for c in cond.any)
+    if cond.not_ is not None:
+        return not evaluate(cond.not_, answers)
+    assert cond.question is not None
+    op, operand = cond.operator, cond.value
+    value = answers.get(cond.question)
+    if op == "answered":
+        return (value is not None and value != UNKNOWN) == operand
+    if op == "unknown":
+        return (value == UNKNOWN) == operand
+    if value is None or value == UNKNOWN:
+        return False
+    return _compare(op, operand, value)
+
+
+def _compare(op: str, operand: Any, value: Any) -> bool:
+    match op:
+        case "is":
+            return type(value) is type(operand) and bool(value == operand)
+        case "is_not":
+            return not (type(value) is type(operand) and value == operand)
+        case "in":
+            return any(_compare("is", o, value) for o in operand)
+        case "contains":
+            return operand in value
+        case "contains_any":
+            return any(o in value for o in operand)
+        case "contains_all":
+            return all(o in value for o in operand)
+        case "lt":
+            return bool(value < operand)
+        case "lte":
+            return bool(value <= operand)
+        case "gt":
+            return bool(value > operand)
+        case "gte":
+            return bool(value >= operand)
+        case "count_gte":
+            return len(value) >= operand
+        case "count_lte":
+            return len(value) <= operand
+    raise ValueError(f"opérateur inconnu : {op}")
+
+
+# --- compilation to durable-rules ---------------------------------------------------------
+
+def compile_condition(cond: Condition, question_types: Mapping[str, str], negate: bool = False) -> dict[str, Any]:
+    """Compile a condition to a durable-rules expression over the situation fact.
+
+    Negation is pushed down to the tests (De Morgan), because durable-rules has no ``not``
+    inside a pattern: a negated test becomes "field absent, or field present and not matching".
+    """
+    if cond.all is not None or cond.any is not None:
+        children = cond.all if cond.all is not None else cond.any
+        assert children is not None
+        is_and = (cond.all is not None) != negate
+        parts = [compile_condition(c, question_types, negate) for c in children]
+        return {"$and" if is_and else "$or": parts}
+    if cond.not_ is not None:
+        return compile_condition(cond.not_, question_types, not negate)
+    assert cond.question is not None
+    return _compile_test(cond.question, question_types[cond.question], cond.operator, cond.value, negate)
+
+
+def _compile_test(q: str, qtype: str, op: str, operand: Any, negate: bool) -> dict[str, Any]:
+    if op == "answered":
+        present = operand != negate
+        return {"$ex" if present else "$nex": {q: 1}}
+    if op == "unknown":
+        if operand != negate:
+            return {unknown_field(q): True}
+        return {"$nex": {unknown_field(q): 1}}
+    positive, negative = _value_test(q, qtype, op, operand)
+    if not negate:
+        return positive
+    # Not answered (or unknown) makes the positive test false, so its negation true.
+    # Every answered question sets its own field ``q`` (see facts.py), so ``$nex q`` means "no answer".
+    return {"$or": [negative, {"$nex": {q: 1}}]}
+
+
+def _value_test(q: str, qtype: str, op: str, operand: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (test, negated test), both assuming the question is answered."""
+    match op:
+        case "is":
+            return {q: operand}, {"$neq": {q: operand}}
+        case "is_not":
+            return {"$neq": {q: operand}}, {q: operand}
+        case "in":
+            return ({"$or": [{q: o} for o in operand]}, {"$and": [{"$neq": {q: o}} for o in operand]})
+        case "contains":
+            return {choice_field(q, operand): True}, {choice_field(q, operand): False}
+        case "contains_any":
+            return ({"$or": [{choice_field(q, o): True} for o in operand]},
+                    {"$and": [{choice_field(q, o): False} for o in operand]})
+        case "contains_all":
+            return ({"$and": [{choice_field(q, o): True} for o in operand]},
+                    {"$or": [{choice_field(q, o): False} for o in operand]})
+        case "lt" | "lte" | "gt" | "gte":
+            opposite = {"lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt"}[op]
+            return {f"${op}": {q: operand}}, {f"${opposite}": {q: operand}}
+        case "count_gte":
+            return {"$gte": {q: operand}}, {"$lt": {q: operand}}
+        case "count_lte":
+            return {"$lte": {q: operand}}, {"$gt": {q: operand}}
+    raise ValueError(f"opérateur inconnu : {op}")

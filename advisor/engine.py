@@ -1,0 +1,162 @@
+"""The durable-rules bridge: compile the knowledge base into a ruleset and run consultations.
+
+Guards against the traps measured in engine-notes.md (numbers refer to its checklist):
+
+- one private ``Host`` per knowledge base, never the global one, with the background
+  dispatcher disabled (2);
+- exactly one fact per consultation, asserted with ``assert_fact`` (never a batch) (1);
+- results come from a trace written by the actions, not from ``get_facts`` (4);
+- action errors are recorded and raised, and the session's ``exception`` is checked (3);
+- no ``$not`` and no ``any`` in compiled rules: fallbacks and ranking are computed in Python (5, 6);
+- every pattern carries a ``kind`` equality, so it can never match the session state (12);
+- a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14);
+- the definition given to the engine is a deep copy (15);
+- a lock around each consultation (the C extension holds the GIL anyway).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .conditions import compile_condition
+from .errors import EngineError, EngineUnavailableError
+from .facts import FACT_KIND, encode
+
+if TYPE_CHECKING:
+    from .knowledge import KnowledgeBase
+
+RULESET = "advisor"
+ASK_PREFIX = "ask:"
+
+_INSTALL_HELP = (
+    "le moteur de règles durable-rules ne peut pas être chargé ({error}). Il se compile à l'installation : "
+    "installez un compilateur C et les en-têtes Python (Debian/Ubuntu : sudo apt-get install build-essential "
+    "python3-dev), puis réinstallez avec « pip install --force-reinstall --no-cache-dir durable-rules ». "
+    "Sous Python 3.13 : CPPFLAGS=\"-DPyEval_CallObject=PyObject_CallObject\" pip install --no-cache-dir "
+    "--force-reinstall durable-rules."
+)
+
+
+def _import_engine() -> Any:
+    try:
+        import durable.engine
+    except ImportError as err:  # the C extension failed to build or to load
+        raise EngineUnavailableError(_INSTALL_HELP.format(error=err)) from None
+    return durable.engine
+
+
+def compile_ruleset(kb: KnowledgeBase) -> dict[str, Any]:
+    """Compile rules and question relevance into a durable-rules ruleset definition (pure data).
+
+    Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <name>}``;
+    a question with a relevance condition becomes a pseudo-rule named ``ask:<question id>``.
+    """
+    types = {qid: q.type for qid, q in kb.questions.items()}
+    entries: list[tuple[str, Any]] = [(r.id, r.when) for r in kb.rules]
+    entries += [(ASK_PREFIX + qid, cond) for qid, cond in kb.question_conditions()]
+    definition = {}
+    for name, cond in entries:
+        expression = {"$and": [{"kind": FACT_KIND}, compile_condition(cond, types)]}
+        definition[name] = {"all": [{"m": expression}], "pri": 0, "run": name}
+    return {RULESET: definition}
+
+
+class Engine:
+    """Runs consultations of one knowledge base on durable-rules.
+
+    ``consult(answers)`` returns the names that fired: rule ids, and ``ask:<id>`` for each
+    question whose relevance condition holds.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        engine = _import_engine()
+        self._not_handled = engine.MessageNotHandledException
+        self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
+        self._traces: dict[str, list[str]] = {}
+        self._errors: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        self.definition = compile_ruleset(kb)
+        host_class = _host_class(engine)
+        self._host = host_class(self._action)
+        # A deep copy: durable-rules deletes the "run" keys of what it is given.
+        self._host.set_rulesets(copy.deepcopy(self.definition))
+
+    def _action(self, name: str) -> Callable[[Any], None]:
+        def record(c: Any) -> None:
+            sid = c.s.sid
+            try:
+                self._record(sid, name)
+            except Exception as err:  # surfaced by consult(), never swallowed
+                self._errors.setdefault(sid, []).append(f"{name}: {err}")
+        return record
+
+    def _record(self, sid: str, name: str) -> None:
+        self._traces[sid].append(name)
+
+    def consult(self, answers: Mapping[str, Any]) -> set[str]:
+        """Assert the situation fact for these normalised answers and return what fired.
+
+        Raises:
+            EngineError: an action failed, or the engine reported an error.
+        """
+        fact = encode(answers, self._choices)
+        sid = uuid.uuid4().hex
+        fact["sid"] = sid
+        with self._lock:
+            self._traces[sid] = []
+            try:
+                try:
+                    self._host.assert_fact(RULESET, fact)
+                except self._not_handled:
+                    pass  # no rule applies: a normal result
+                state = self._host.get_state(RULESET, sid) if self._traces[sid] else {}
+                errors = self._errors.pop(sid, [])
+                if state.get("exception"):
+                    errors.append(str(state["exception"]))
+                if errors:
+                    raise EngineError("erreur interne du moteur de règles : " + "; ".join(errors))
+                return set(self._traces[sid])
+            except EngineError:
+                raise
+            except Exception as err:
+                raise EngineError(f"erreur interne du moteur de règles : {err}") from err
+            finally:
+                self._traces.pop(sid, None)
+                self._errors.pop(sid, None)
+                self._delete(sid)
+
+    def _delete(self, sid: str) -> None:
+        try:
+            self._host.delete_state(RULESET, sid)
+        except Exception:  # noqa: BLE001 - a session that was never stored (no rule matched) has nothing to delete
+            pass
+
+    def is_open(self, sid: str) -> bool:
+        """Whether the engine still holds a session (used by tests to prove sessions are deleted)."""
+        try:
+            self._host.get_state(RULESET, sid)
+        except Exception:  # noqa: BLE001 - durable raises a bare error 309 for unknown sessions
+            return False
+        return True
+
+
+def _host_class(engine: Any) -> type:
+    class _Host(engine.Host):  # type: ignore[misc, name-defined]
+        """A private Host: actions resolved by name, no background dispatcher."""
+
+        def __init__(self, actions: Callable[[str], Callable[[Any], None]]) -> None:
+            self._actions = actions
+            super().__init__()
+
+        def _run(self) -> None:
+            # The stock dispatcher thread races with consultations (engine-notes §4): disabled.
+            return None
+
+        def get_action(self, action_name: str) -> Callable[[Any], None]:
+            return self._actions(action_name)
+
+    return _Host

@@ -1,0 +1,99 @@
+"""All exceptions raised by the advisor library are defined here.
+
+Every message is written in French for the person who will read it (a rule author or a user),
+and names the file, rule or question at fault. The CLI turns any ``AdvisorError`` into a
+one-line message and an exit code in a single place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class AdvisorError(Exception):
+    """Base class: a problem the person can fix (bad input, broken knowledge base)."""
+
+    exit_code = 2
+
+
+class KnowledgeBaseError(AdvisorError):
+    """Raised when a file of the knowledge base (rules, questions, sheets) is invalid.
+
+    Attributes:
+        path: the file at fault.
+        item: the rule, question, form or sheet id at fault, when known.
+        detail: what is wrong and what was expected, in French.
+    """
+
+    def __init__(self, path: Path | str, detail: str, item: str | None = None) -> None:
+        self.path = Path(path)
+        self.item = item
+        self.detail = detail
+        where = f"{self.path}" + (f", « {item} »" if item else "")
+        super().__init__(f"{where} : {detail}")
+
+
+class KnowledgeBaseProblems(AdvisorError):
+    """Raised when the integrity check finds several problems at once."""
+
+    def __init__(self, problems: Sequence[KnowledgeBaseError]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"- {p}" for p in self.problems)
+        super().__init__(f"La base de connaissances contient {len(self.problems)} problème(s) :\n{lines}")
+
+
+class AnswerError(AdvisorError):
+    """Raised when an answer does not fit its question (unknown question, wrong type, bad choice).
+
+    Attributes:
+        question: the question id.
+        value: the value received.
+        allowed: a French description of what the question accepts.
+    """
+
+    def __init__(self, question: str, value: object, allowed: str, reason: str | None = None) -> None:
+        self.question = question
+        self.value = value
+        self.allowed = allowed
+        why = reason or "valeur non acceptée"
+        super().__init__(f"réponse « {question} » : {why} ({_show(value)}). Attendu : {allowed}.")
+
+
+class InputFileError(AdvisorError):
+    """Raised when a file given by the user (answers, batch input) cannot be read or parsed."""
+
+    def __init__(self, path: Path | str, detail: str) -> None:
+        self.path = Path(path)
+        self.detail = detail
+        super().__init__(f"{path} : {detail}")
+
+
+class UnknownItemError(AdvisorError):
+    """Raised when an id asked by the user (sheet, example, form) does not exist."""
+
+    def __init__(self, kind: str, item: str, valid: Sequence[str]) -> None:
+        self.item = item
+        self.valid = list(valid)
+        super().__init__(f"{kind} inconnu(e) : « {item} ». Valeurs possibles : {', '.join(self.valid)}.")
+
+
+class OutputError(AdvisorError):
+    """Raised when a result cannot be written where the user asked (missing folder, existing file)."""
+
+
+class EngineError(AdvisorError):
+    """Raised when the rules engine fails during a consultation (never a silent wrong result)."""
+
+    exit_code = 1
+
+
+class EngineUnavailableError(AdvisorError):
+    """Raised when the durable-rules engine cannot be imported on this machine."""
+
+    exit_code = 1
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"

@@ -1,0 +1,264 @@
+"""The knowledge base: forms, questions, rules, sheets and examples, indexed and cross-checked.
+
+Layout of a data root::
+
+    rules/knowledge.yaml      version, facts date, scoring thresholds, texts, order of the forms
+    rules/questions.yaml      the questions, in their default order
+    rules/forms/<form>.yaml   one form and all its rules
+    rules/examples/<name>.yaml  example situations (answers files with a description)
+    sheets/<id>.md            resource sheets
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from .errors import AnswerError, KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
+from .loader import default_root, read_yaml, validate
+from .models import RESERVED_IDS, Condition, Example, Form, FormFile, Id, KnowledgeMeta, Question, QuestionsFile, Rule
+from .sheets import Sheet, load_sheets
+
+SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class _Index(KnowledgeMeta):
+    forms: list[Id] = Field(min_length=1)
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the advisor knows, validated. Build it with ``load_knowledge_base``."""
+
+    root: Path
+    meta: KnowledgeMeta
+    questions: dict[str, Question]
+    forms: dict[str, Form]
+    rules: list[Rule]
+    rule_form: dict[str, str]
+    sheets: dict[str, Sheet]
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def rules_dir(self) -> Path:
+        """The ``rules/`` folder."""
+        return self.root / "rules"
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id."""
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def rules_of(self, form_id: str) -> Iterator[Rule]:
+        """The rules about one form, in file order."""
+        return (r for r in self.rules if self.rule_form[r.id] == form_id)
+
+    def question_conditions(self) -> Iterator[tuple[str, Condition]]:
+        """(id, condition) of every question that has a relevance condition."""
+        return ((q.id, q.relevant_if) for q in self.questions.values() if q.relevant_if is not None)
+
+    def sheet_for(self, form_id: str) -> Sheet:
+        """The resource sheet of a form."""
+        return self.sheets[self.forms[form_id].sheet]
+
+    def get_sheet(self, sheet_id: str) -> Sheet:
+        """A sheet by id; an unknown id (or a path trick) raises ``UnknownItemError``."""
+        if sheet_id not in self.sheets:
+            raise UnknownItemError("Fiche", sheet_id, list(self.sheets))
+        return self.sheets[sheet_id]
+
+    # --- examples ---------------------------------------------------------------------
+
+    @property
+    def examples_dir(self) -> Path:
+        """Folder of the packaged example situations."""
+        return self.rules_dir / "examples"
+
+    def example_names(self) -> list[str]:
+        """Names of the packaged examples."""
+        if not self.examples_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.examples_dir.glob("*.yaml") if SAFE_NAME.match(p.stem))
+
+    def example(self, name: str) -> Example:
+        """A packaged example by name; names are looked up, never joined into a path."""
+        names = self.example_names()
+        if name not in names:
+            raise UnknownItemError("Exemple", name, names)
+        path = self.examples_dir / f"{name}.yaml"
+        return validate(Example, read_yaml(path), path, name)
+
+    # --- integrity --------------------------------------------------------------------
+
+    def problems(self) -> list[KnowledgeBaseError]:
+        """Every cross-reference problem (empty when the knowledge base is sound)."""
+        found: list[KnowledgeBaseError] = []
+        order = list(self.questions)
+        for qid, question in self.questions.items():
+            if qid in RESERVED_IDS:
+                found.append(KnowledgeBaseError(self.sources[qid], "identifiant réservé", qid))
+            if question.relevant_if is not None:
+                for ref in question.relevant_if.questions():
+                    if ref in self.questions and order.index(ref) >= order.index(qid):
+                        found.append(KnowledgeBaseError(
+                            self.sources[qid], f"la condition d'affichage cite « {ref} », qui n'est pas posée "
+                            "avant cette question (placez-la plus haut dans le fichier)", qid))
+                found += self._condition_problems(question.relevant_if, qid)
+        for rule in self.rules:
+            form = self.forms[self.rule_form[rule.id]]
+            found += self._condition_problems(rule.when, rule.id)
+            if not rule.id.startswith(form.id + "."):
+                found.append(KnowledgeBaseError(self.sources[rule.id],
+                                                f"l'identifiant doit commencer par « {form.id}. »", rule.id))
+            if rule.variant is not None and form.variant(rule.variant) is None:
+                found.append(KnowledgeBaseError(
+                    self.sources[rule.id], f"variante inconnue « {rule.variant} » pour la forme « {form.id} » "
+                    f"(variantes : {', '.join(v.id for v in form.variants) or 'aucune'})", rule.id))
+        for form in self.forms.values():
+            if form.sheet not in self.sheets:
+                found.append(KnowledgeBaseError(self.sources[form.id], f"fiche introuvable : sheets/{form.sheet}.md "
+                                                f"(fiches : {', '.join(self.sheets) or 'aucune'})", form.id))
+            elif self.sheets[form.sheet].meta.kind != "form":
+                found.append(KnowledgeBaseError(self.sources[form.id], "la fiche liée n'est pas une fiche de forme",
+                                                form.id))
+            else:
+                sheet_variants = {v.id for v in self.sheets[form.sheet].meta.variants}
+                if sheet_variants != {v.id for v in form.variants}:
+                    found.append(KnowledgeBaseError(
+                        self.sheets[form.sheet].path, f"les variantes de la fiche ne sont pas celles de la forme "
+                        f"« {form.id} »", form.sheet))
+            for criterion in self.meta.criteria:
+                if criterion.id not in form.comparison:
+                    found.append(KnowledgeBaseError(self.sources[form.id],
+                                                    f"critère de comparaison manquant : « {criterion.id} »", form.id))
+            unknown_criteria = set(form.comparison) - {c.id for c in self.meta.criteria}
+            if unknown_criteria:
+                found.append(KnowledgeBaseError(self.sources[form.id], "critères de comparaison inconnus : "
+                                                + ", ".join(sorted(unknown_criteria)), form.id))
+        used_sheets = {f.sheet for f in self.forms.values()}
+        for sheet in self.sheets.values():
+            if sheet.meta.kind == "form" and sheet.id not in used_sheets:
+                found.append(KnowledgeBaseError(sheet.path, "fiche de forme liée à aucune forme", sheet.id))
+            for target in sheet.internal_links():
+                if target not in self.sheets:
+                    found.append(KnowledgeBaseError(sheet.path, f"lien vers une fiche inexistante : {target}.md",
+                                                    sheet.id))
+        used = set().union(*(r.when.questions() for r in self.rules))
+        for qid, question in self.questions.items():
+            if question.type != "text" and qid not in used:
+                found.append(KnowledgeBaseError(self.sources[qid], "question utilisée par aucune règle", qid))
+        from .answers import normalise  # local: answers imports this module for typing only
+
+        for name in self.example_names():
+            try:
+                normalise(self, self.example(name).answers)
+            except (AnswerError, KnowledgeBaseError) as err:
+                found.append(KnowledgeBaseError(self.examples_dir / f"{name}.yaml", str(err), name))
+        return found
+
+    def _condition_problems(self, cond: Condition, owner: str) -> list[KnowledgeBaseError]:
+        path = self.sources[owner]
+        if cond.question is None:
+            children = cond.all or cond.any or ([cond.not_] if cond.not_ else [])
+            return [p for child in children for p in self._condition_problems(child, owner)]
+        question = self.questions.get(cond.question)
+        if question is None:
+            return [KnowledgeBaseError(path, f"question inconnue « {cond.question} »", owner)]
+        problem = _operator_problem(question, cond.operator, cond.value)
+        return [KnowledgeBaseError(path, f"test sur « {question.id} » : {problem}", owner)] if problem else []
+
+
+OPERATORS_BY_TYPE = {
+    "single": {"is", "is_not", "in", "answered", "unknown"},
+    "multiple": {"contains", "contains_any", "contains_all", "count_gte", "count_lte", "answered", "unknown"},
+    "boolean": {"is", "is_not", "answered", "unknown"},
+    "number": {"is", "is_not", "in", "lt", "lte", "gt", "gte", "answered", "unknown"},
+    "text": {"answered"},
+}
+
+
+def _operator_problem(question: Question, op: str, operand: Any) -> str | None:
+    allowed = OPERATORS_BY_TYPE[question.type]
+    if op not in allowed:
+        return f"l'opérateur « {op} » ne s'applique pas à une question de type « {question.type} » " \
+               f"(possibles : {', '.join(sorted(allowed))})"
+    if op == "unknown" and not question.allow_unknown:
+        return "cette question n'accepte pas « je ne sais pas »"
+    if op in ("answered", "unknown", "count_gte", "count_lte"):
+        return None
+    values = operand if isinstance(operand, list) else [operand]
+    for value in values:
+        if question.type in ("single", "multiple") and (not isinstance(value, str) or question.choice(value) is None):
+            return f"choix inconnu « {value} » (choix : {', '.join(c.id for c in question.choices)})"
+        if question.type == "boolean" and not isinstance(value, bool):
+            return f"true ou false attendu (reçu : {value!r})"
+        if question.type == "number" and (isinstance(value, bool) or not isinstance(value, int)):
+            return f"un nombre entier est attendu (reçu : {value!r})"
+    return None
+
+
+def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> KnowledgeBase:
+    """Load and validate the knowledge base of a data root (the packaged one by default).
+
+    Args:
+        root: a folder holding ``rules/`` and ``sheets/``; ``None`` for the packaged data.
+        check: also run the cross-reference checks and raise if any fails.
+
+    Raises:
+        KnowledgeBaseError: a file is missing or invalid (names the file and the item).
+        KnowledgeBaseProblems: cross-reference problems (with ``check=True``).
+    """
+    base = Path(root) if root is not None else default_root()
+    rules_dir = base / "rules"
+    if not rules_dir.is_dir():
+        raise KnowledgeBaseError(rules_dir, "dossier des règles introuvable")
+    index_path = rules_dir / "knowledge.yaml"
+    index = validate(_Index, read_yaml(index_path), index_path)
+    meta = KnowledgeMeta.model_validate(index.model_dump(exclude={"forms"}))
+    sources: dict[str, Path] = {}
+
+    q_path = rules_dir / "questions.yaml"
+    questions: dict[str, Question] = {}
+    for question in validate(QuestionsFile, read_yaml(q_path), q_path).questions:
+        _add_unique(questions, question.id, question, q_path, "question")
+        sources[question.id] = q_path
+
+    forms: dict[str, Form] = {}
+    rules: list[Rule] = []
+    rule_form: dict[str, str] = {}
+    listed = set(index.forms)
+    for extra in sorted((rules_dir / "forms").glob("*.yaml")):
+        if extra.stem not in listed:
+            raise KnowledgeBaseError(extra, "fichier de forme absent de la liste « forms » de knowledge.yaml")
+    for form_id in index.forms:
+        path = rules_dir / "forms" / f"{form_id}.yaml"
+        parsed = validate(FormFile, read_yaml(path), path, form_id)
+        if parsed.form.id != form_id:
+            raise KnowledgeBaseError(path, f"l'identifiant de la forme doit être « {form_id} » (nom du fichier)",
+                                     parsed.form.id)
+        _add_unique(forms, form_id, parsed.form, path, "forme")
+        sources[form_id] = path
+        for rule in parsed.rules:
+            if rule.id in rule_form:
+                raise KnowledgeBaseError(path, f"identifiant de règle en double (déjà dans {sources[rule.id]})",
+                                         rule.id)
+            rules.append(rule)
+            rule_form[rule.id] = form_id
+            sources[rule.id] = path
+
+    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, load_sheets(base / "sheets"), sources)
+    if check:
+        problems = kb.problems()
+        if problems:
+            raise problems[0] if len(problems) == 1 else KnowledgeBaseProblems(problems)
+    return kb
+
+
+def _add_unique(index: dict[str, Any], key: str, value: Any, path: Path, kind: str) -> None:
+    if key in index:
+        raise KnowledgeBaseError(path, f"identifiant de {kind} en double", key)
+    index[key] = value
