@@ -10,8 +10,6 @@ coercion is too loose to be trusted).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -229,22 +227,6 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
         value = answers[qid]
         lines.append(f"  {qid}: {json.dumps(value, ensure_ascii=False)}")
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file atomically: a crash never leaves half a file (temp file + rename)."""
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def iter_unknown(answers: Mapping[str, Any]) -> Iterable[str]:

@@ -72,10 +72,10 @@ class InputFileError(AdvisorError):
 class UnknownItemError(AdvisorError):
     """Raised when an id asked by the user (sheet, example, form) does not exist."""
 
-    def __init__(self, kind: str, item: str, valid: Sequence[str]) -> None:
+    def __init__(self, what: str, item: str, valid: Sequence[str]) -> None:
         self.item = item
         self.valid = list(valid)
-        super().__init__(f"{kind} inconnu(e) : « {item} ». Valeurs possibles : {', '.join(self.valid)}.")
+        super().__init__(f"{what} : « {item} ». Valeurs possibles : {', '.join(self.valid)}.")
 
 
 class OutputError(AdvisorError):

@@ -68,7 +68,7 @@ class KnowledgeBase:
     def get_sheet(self, sheet_id: str) -> Sheet:
         """A sheet by id; an unknown id (or a path trick) raises ``UnknownItemError``."""
         if sheet_id not in self.sheets:
-            raise UnknownItemError("Fiche", sheet_id, list(self.sheets))
+            raise UnknownItemError("fiche inconnue", sheet_id, list(self.sheets))
         return self.sheets[sheet_id]
 
     # --- examples ---------------------------------------------------------------------
@@ -88,7 +88,7 @@ class KnowledgeBase:
         """A packaged example by name; names are looked up, never joined into a path."""
         names = self.example_names()
         if name not in names:
-            raise UnknownItemError("Exemple", name, names)
+            raise UnknownItemError("exemple inconnu", name, names)
         path = self.examples_dir / f"{name}.yaml"
         return validate(Example, read_yaml(path), path, name)
 
@@ -250,7 +250,7 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
             rule_form[rule.id] = form_id
             sources[rule.id] = path
 
-    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, load_sheets(base / "sheets"), sources)
+    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, load_sheets(base / "sheets", meta.sheet_format), sources)
     if check:
         problems = kb.problems()
         if problems:

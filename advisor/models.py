@@ -257,6 +257,14 @@ class NoFit(StrictModel):
     next_steps: list[Text] = Field(min_length=1)
 
 
+class SheetFormat(StrictModel):
+    """The editorial format every resource sheet must follow (H2 sections in order, minimum length)."""
+
+    min_words: StrictInt = Field(ge=0)
+    form_sections: list[Text] = Field(min_length=1)
+    introduction_sections: list[Text] = Field(min_length=1)
+
+
 class KnowledgeMeta(StrictModel):
     """``rules/knowledge.yaml``: version, dates and texts that apply to the whole knowledge base."""
 
@@ -268,6 +276,7 @@ class KnowledgeMeta(StrictModel):
     no_fit: NoFit
     first_steps: list[Text] = Field(min_length=1)
     disclaimer: Text
+    sheet_format: SheetFormat
     criteria: list[Criterion] = Field(default_factory=list)
 
 

@@ -17,19 +17,8 @@ from pydantic import Field
 
 from .errors import KnowledgeBaseError
 from .loader import validate
-from .models import Id, StrictModel, Text, Url
+from .models import Id, SheetFormat, StrictModel, Text, Url
 
-FORM_SECTIONS = (
-    "En bref", "Définition", "À quoi ça sert", "Qui peut y participer", "Cadre juridique", "Variantes",
-    "Quand la choisir, quand l'éviter", "Mise en place", "Financements", "Points de vigilance", "Exemples",
-    "Contacts et ressources", "Sources",
-)
-INTRODUCTION_SECTIONS = (
-    "En bref", "Coopérer, de quoi parle-t-on ?", "Pourquoi coopérer ?",
-    "Coopération organique, coopération fonctionnelle", "Les niveaux de coopération",
-    "Les étapes incontournables", "Choisir une forme de coopération", "Contacts et ressources", "Sources",
-)
-MIN_WORDS = 600
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -134,8 +123,8 @@ class Sheet:
                 if target.endswith(".md") and "://" not in target]
 
 
-def load_sheet(path: Path) -> Sheet:
-    """Read and validate one sheet file (front matter, id, sections, placeholders)."""
+def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
+    """Read and validate one sheet file (front matter, id, sections, length, placeholders)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -151,7 +140,7 @@ def load_sheet(path: Path) -> Sheet:
     if meta.id != path.stem:
         raise KnowledgeBaseError(path, f"l'identifiant « {meta.id} » doit être le nom du fichier", path.stem)
     sheet = Sheet(path, meta, match.group(2))
-    expected = FORM_SECTIONS if meta.kind == "form" else INTRODUCTION_SECTIONS
+    expected = tuple(fmt.form_sections if meta.kind == "form" else fmt.introduction_sections)
     found = tuple(sheet.sections)
     if found != expected:
         missing = [s for s in expected if s not in found]
@@ -161,12 +150,12 @@ def load_sheet(path: Path) -> Sheet:
     placeholder = PLACEHOLDERS.search(text)
     if placeholder:
         raise KnowledgeBaseError(path, f"texte provisoire à remplacer : « {placeholder.group(0)} »", meta.id)
-    if sheet.words < MIN_WORDS:
-        raise KnowledgeBaseError(path, f"fiche trop courte ({sheet.words} mots, {MIN_WORDS} au moins)", meta.id)
+    if sheet.words < fmt.min_words:
+        raise KnowledgeBaseError(path, f"fiche trop courte ({sheet.words} mots, {fmt.min_words} au moins)", meta.id)
     return sheet
 
 
-def load_sheets(folder: Path) -> dict[str, Sheet]:
+def load_sheets(folder: Path, fmt: SheetFormat) -> dict[str, Sheet]:
     """Load every ``*.md`` sheet of a folder except its README, sorted by id."""
     if not folder.is_dir():
         raise KnowledgeBaseError(folder, "dossier des fiches introuvable")
@@ -174,6 +163,6 @@ def load_sheets(folder: Path) -> dict[str, Sheet]:
     for path in sorted(folder.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue
-        sheet = load_sheet(path)
+        sheet = load_sheet(path, fmt)
         sheets[sheet.id] = sheet
     return sheets

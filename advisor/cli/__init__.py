@@ -1,0 +1,104 @@
+"""The ``advisor`` command line: a thin layer over the library.
+
+Every command is a short function: parse options, call the library, print. Errors are turned into
+a one-line French message and an exit code in one place (``AdvisorGroup.invoke``):
+0 success, 2 a mistake the user can fix, 1 an internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import french
+
+french.install()  # before the decorators below, which format some help texts at import time
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class State:
+    """What commands share: the data folder, and the advisor built on first use (keeps --help fast)."""
+
+    def __init__(self, data_dir: Path | None, color: bool) -> None:
+        self.data_dir = data_dir
+        self.color = color
+        self._advisor: Any = None
+
+    @property
+    def advisor(self) -> Any:
+        """The ``Advisor`` over the chosen knowledge base (loaded once)."""
+        if self._advisor is None:
+            from ..advice import Advisor
+            from ..knowledge import load_knowledge_base
+
+            self._advisor = Advisor(load_knowledge_base(self.data_dir))
+        return self._advisor
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+class AdvisorGroup(click.Group):
+    """A click group that reports library errors as French one-liners, never as tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..errors import AdvisorError
+
+        try:
+            return super().invoke(ctx)
+        except AdvisorError as err:
+            click.echo(f"Erreur : {err}", err=True)
+            ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as err:  # noqa: BLE001 - the one place where anything unexpected is reported
+            if os.environ.get("ADVISOR_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"Erreur interne ({type(err).__name__}) : {err}. Relancez avec ADVISOR_DEBUG=1 pour le "
+                       "détail technique et signalez-la à l'équipe du conseiller.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ADVISOR_DATA_DIR",
+              help="Dossier de la base de connaissances (contenant rules/ et sheets/). Par défaut : celle "
+                   "installée avec le conseiller.")
+@click.option("--no-color", is_flag=True, help="Affichage sans couleurs (aussi avec la variable NO_COLOR).")
+@click.version_option(package_name="cooperation-advisor", message="%(prog)s, version %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, no_color: bool) -> None:
+    """Conseiller en coopération pour les SIAE et les entreprises adaptées.
+
+    Répondez à un court questionnaire (advisor ask) ou donnez un fichier de réponses
+    (advisor recommend), et recevez les formes de coopération qui vous correspondent,
+    classées et expliquées, avec leur fiche ressource.
+
+    \b
+    Exemples :
+      advisor ask --save mes-reponses.yaml
+      advisor recommend --example afeji
+      advisor sheets show gme
+    """
+    color = not no_color and "NO_COLOR" not in os.environ
+    ctx.obj = State(data_dir, color)
+    if not color:
+        ctx.color = False
+
+
+def main(args: list[str] | None = None, prog_name: str = "advisor") -> None:
+    """Entry point of the ``advisor`` command."""
+    try:
+        cli.main(args=args, prog_name=prog_name)
+    except KeyboardInterrupt:
+        click.echo("\nInterrompu.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+# Commands register themselves on ``cli`` when imported.
+from . import recommend_cmd, rules_cmd, sheets_cmd  # noqa: E402,F401

@@ -1,0 +1,83 @@
+"""Plain-text rendering of results for the terminal (French), with optional colours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..knowledge import KnowledgeBase
+from ..recommendation import Reason, Recommendation
+
+BAR_WIDTH = 20
+CONFIDENCE_COLORS = {"forte": "green", "moyenne": "yellow", "faible": "red"}
+
+
+class Style:
+    """Applies colours only when asked (``--no-color``, ``NO_COLOR`` and pipes turn them off)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **styles: Any) -> str:
+        return click.style(text, **styles) if self.color else text
+
+
+def score_bar(score: int, best: int) -> str:
+    """A text bar proportional to the score (the best score fills the bar)."""
+    filled = round(BAR_WIDTH * max(score, 0) / best) if best > 0 else 0
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _reason_line(reason: Reason, sign: str) -> str:
+    refs = "; ".join(r.label for r in reason.references)
+    return f"   {sign} {reason.text}" + (f"\n     Réf. : {refs}" if refs else "")
+
+
+def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = False) -> str:
+    """The full verdict as readable text."""
+    s = Style(color)
+    lines: list[str] = []
+    if rec.no_clear_fit:
+        lines += [s("Aucune forme ne se dégage clairement.", bold=True, fg="yellow"), "", rec.no_fit_message or "", ""]
+    best = max((f.score for f in rec.recommendations), default=0)
+    if rec.recommendations:
+        lines.append(s("Formes de coopération classées", bold=True))
+    for rank, form in enumerate(rec.recommendations, start=1):
+        variant = f" — {form.variant_label}" if form.variant_label else ""
+        confidence = s(form.confidence, fg=CONFIDENCE_COLORS[form.confidence])
+        lines.append(f"{rank}. {s(form.label, bold=True)}{variant}")
+        lines.append(f"   {score_bar(form.score, best)} score {form.score} · confiance {confidence}")
+        if form.variant_reason:
+            lines.append(f"   Variante : {form.variant_reason.text}")
+        elif kb.forms[form.form].variants and not form.variant:
+            lines.append("   Variante : à préciser, les réponses ne permettent pas de la choisir.")
+        lines += [_reason_line(r, "+") for r in (form.reasons if rank == 1 else form.reasons[:2])]
+        lines += [_reason_line(r, "−") for r in (form.against if rank == 1 else form.against[:2])]
+        if form.unknown_questions:
+            names = ", ".join(kb.questions[q].summary.lower() for q in form.unknown_questions)
+            lines.append(f"   ? Réponses inconnues qui comptent ici : {names}.")
+        lines.append(f"   Fiche : {form.sheet.command}")
+        lines.append("")
+    if rec.excluded:
+        lines.append(s("Formes écartées", bold=True))
+        for excluded in rec.excluded:
+            lines.append(f" ✗ {excluded.label}")
+            lines += [f"   {r.text}" for r in excluded.reasons]
+        lines.append("")
+    if rec.other_forms:
+        lines.append("Sans lien avec vos réponses : " + ", ".join(f.short_label for f in rec.other_forms) + ".")
+        lines.append("")
+    if rec.warnings:
+        lines.append(s("Points de vigilance", bold=True))
+        lines += [f" ! {w.text}" for w in rec.warnings]
+        lines.append("")
+    lines.append(s("Prochaines étapes", bold=True))
+    lines += [f" {i}. {step}" for i, step in enumerate(rec.next_steps, start=1)]
+    if rec.ignored_answers:
+        names = ", ".join(kb.questions[q].summary.lower() for q in rec.ignored_answers)
+        lines += ["", f"Réponses ignorées car leur question ne s'applique plus : {names}."]
+    info = rec.knowledge_base
+    lines += ["", s(f"Base de connaissances {info.version}, faits vérifiés le {info.facts_checked_on:%d/%m/%Y} "
+                    f"(état du droit au {info.facts_as_of}).", dim=True)]
+    return "\n".join(lines)

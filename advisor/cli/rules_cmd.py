@@ -1,0 +1,38 @@
+"""``advisor rules check``: the integrity check used by rule authors and CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..checks import check_knowledge_base
+from ..knowledge import load_knowledge_base
+from . import State, cli, pass_state
+
+
+@cli.group()
+def rules() -> None:
+    """Outils pour les auteurs de règles."""
+
+
+@rules.command("check")
+@click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier des scénarios de test (par défaut : tests/scenarios du dossier de données, s'il existe).")
+@pass_state
+def check(state: State, scenarios: Path | None) -> None:
+    """Vérifie la base de connaissances : références, fiches, exemples et scénarios.
+
+    Sort avec le code 2 et la liste des problèmes si quelque chose ne va pas.
+    """
+    kb = load_knowledge_base(state.data_dir, check=False)
+    report = check_knowledge_base(kb, scenarios)
+    for line in report.notes:
+        click.echo(line)
+    if report.problems:
+        click.echo(f"Erreur : {len(report.problems)} problème(s) dans la base de connaissances :", err=True)
+        for problem in report.problems:
+            click.echo(f"- {problem}", err=True)
+        raise click.exceptions.Exit(2)
+    click.echo(f"Base de connaissances valide : {len(kb.forms)} formes, {len(kb.questions)} questions, "
+               f"{len(kb.rules)} règles, {len(kb.sheets)} fiches (version {kb.meta.version}).")

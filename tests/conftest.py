@@ -1,0 +1,63 @@
+"""Shared fixtures: the packaged knowledge base, the toy one, a CLI runner, and --update-golden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor import Advisor, KnowledgeBase, load_knowledge_base
+from advisor.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite the golden files in tests/golden/ instead of comparing with them.")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether golden files should be rewritten."""
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The real knowledge base of this repository."""
+    return load_knowledge_base(ROOT)
+
+
+@pytest.fixture(scope="session")
+def advisor(kb: KnowledgeBase) -> Advisor:
+    """An advisor over the real knowledge base, on the durable-rules engine."""
+    return Advisor(kb)
+
+
+@pytest.fixture(scope="session")
+def toy_kb() -> KnowledgeBase:
+    """A tiny knowledge base about commuting, unrelated to cooperation."""
+    return load_knowledge_base(TOY_ROOT)
+
+
+@pytest.fixture(scope="session")
+def toy_advisor(toy_kb: KnowledgeBase) -> Advisor:
+    """An advisor over the toy knowledge base."""
+    return Advisor(toy_kb)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click test runner (stdout and stderr kept apart)."""
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner: CliRunner):  # type: ignore[no-untyped-def]
+    """Run the ``advisor`` CLI with arguments (and optional input) and return the result."""
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+    return run
