@@ -56,7 +56,7 @@ def validate(model: type[M], data: Any, path: Path, item: str | None = None) -> 
     except ValidationError as err:
         first = err.errors()[0]
         loc = list(first["loc"])
-        raise KnowledgeBaseError(path, f"{_where(loc)}{_french(first)}", item or _item_at(data, loc)) from None
+        raise KnowledgeBaseError(path, f"{_where(loc)}{_french(first)}", _item_at(data, loc) or item) from None
 
 
 def _item_at(data: Any, loc: list[Any]) -> str | None:

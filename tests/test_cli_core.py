@@ -1,0 +1,143 @@
+"""The thin CLI: recommend, questions, rules check — exit codes and French messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from advisor import KnowledgeBase, recommendation_schema
+from tests.conftest import ROOT, TOY_ROOT
+
+SEED = {"afeji": ("ges", "ensemblier"), "agora-ternois": ("ptce", None), "gme-brunoy": ("gme", "solidaire"),
+        "parcours-gagnants": ("ges", "groupement_employeurs")}
+
+
+@pytest.mark.parametrize("name", sorted(SEED))
+def test_seed_examples_in_json(invoke, name: str) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("recommend", "--example", name, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    top = data["recommendations"][0]
+    assert (top["form"], top["variant"]) == SEED[name]
+    assert top["reasons"] and all(r["text"] for r in top["reasons"])
+    assert top["sheet"]["path"] == f"sheets/{top['form']}.md"
+    assert data["knowledge_base"]["version"] and data["knowledge_base"]["facts_checked_on"]
+    for field in ("excluded", "warnings", "next_steps", "other_forms"):
+        assert field in data
+
+
+def test_zest_puts_ptce_or_ges_first(invoke) -> None:  # type: ignore[no-untyped-def]
+    data = json.loads(invoke("recommend", "--example", "zest", "--format", "json").stdout)
+    assert [f["form"] for f in data["recommendations"][:2]] in (["ptce", "ges"], ["ges", "ptce"])
+
+
+def test_text_verdict_is_french_and_points_to_the_sheet(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("recommend", "--example", "gme-brunoy")
+    assert result.exit_code == 0
+    assert "GME solidaire" in result.stdout and "advisor sheets show gme" in result.stdout
+    assert "Prochaines étapes" in result.stdout and "\x1b[" not in result.stdout
+
+
+def test_examples_are_listed_one_per_line(invoke, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    lines = invoke("recommend", "--example").stdout.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == kb.example_names()
+    assert all(len(line.split("\t")[1]) > 20 for line in lines)
+
+
+def test_answers_file(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "réponses.yaml"
+    path.write_text("answers:\n  goals: [food]\n  food_activity: oui\n  pat_exists: oui\n", encoding="utf-8")
+    data = json.loads(invoke("recommend", str(path), "--format", "json").stdout)
+    assert data["recommendations"][0]["form"] == "pat"
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("answers:\n  goals: [picnic]\n", "réponse « goals » : choix inconnu"),
+    ("answers:\n  colour: red\n", "question inconnue"),
+    ("- a\n- b\n", "clé « answers »"),
+    ("answers: [1, 2]\n", "« answers » doit être"),
+    ("answers:\n  goals: [market\n", "syntaxe YAML/JSON invalide"),
+    ("goals: [market]\n", "clés attendues"),
+])
+def test_bad_answers_files_give_one_french_line(invoke, tmp_path: Path, content: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "answers.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = invoke("recommend", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Erreur : ") and expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_missing_file_and_unknown_example(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("recommend", "/nonexistent/answers.yaml")
+    assert result.exit_code == 2 and "fichier introuvable" in result.stderr
+    result = invoke("recommend", "--example", "../rules/knowledge")
+    assert result.exit_code == 2 and "exemple inconnu" in result.stderr and "afeji" in result.stderr
+
+
+def test_file_and_example_together_is_a_usage_error(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("recommend", str(tmp_path / "x.yaml"), "--example", "afeji")
+    assert result.exit_code == 2 and "Erreur" in result.stderr
+
+
+def test_questions_text_and_json(invoke, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    text = invoke("questions").stdout
+    assert all(q in text for q in kb.questions)
+    data = json.loads(invoke("questions", "--format", "json").stdout)
+    assert [q["id"] for q in data] == list(kb.questions)
+    assert any("relevant_if" in q for q in data)
+
+
+def test_rules_check_passes_on_the_packaged_knowledge_base(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("rules", "check")
+    assert result.exit_code == 0, result.output
+    assert "Base de connaissances valide" in result.stdout and "scénarios vérifiés" in result.stdout
+
+
+def test_rules_check_fails_clearly_on_a_broken_knowledge_base(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(ROOT / "sheets", tmp_path / "sheets")
+    path = tmp_path / "rules/forms/jvs.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{question: activity_viable, is: false}",
+                                                             "{question: activity_viable, is: maybe}"), encoding="utf-8")
+    result = invoke("--data-dir", str(tmp_path), "rules", "check")
+    assert result.exit_code == 2
+    assert "jvs.yaml" in result.stderr and "jvs.not_viable" in result.stderr and "true ou false" in result.stderr
+
+
+def test_rules_check_reports_unreached_forms(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios/one.yaml").write_text(
+        "scenarios:\n  - name: Un seul scénario ne couvre pas tout\n    example: afeji\n    expect: {first: ges}\n",
+        encoding="utf-8")
+    result = invoke("rules", "check", "--scenarios", str(tmp_path / "scenarios"))
+    assert result.exit_code == 2 and "aucun scénario ne place cette forme en tête" in result.stderr
+
+
+def test_toy_knowledge_base_through_the_cli(invoke) -> None:  # type: ignore[no-untyped-def]
+    """The CLI works unchanged on a knowledge base about something else entirely."""
+    result = invoke("--data-dir", str(TOY_ROOT), "recommend", "--example", "commute", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["recommendations"][0]["form"] == "bike"
+    assert invoke("--data-dir", str(TOY_ROOT), "sheets", "list").stdout.split()[0] == "bike"
+
+
+def test_json_schema_is_exportable() -> None:
+    schema = recommendation_schema()
+    assert {"recommendations", "excluded", "warnings", "next_steps"} <= set(schema["properties"])
+
+
+def test_unknown_option_is_reported_in_french(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("--bogus")
+    assert result.exit_code == 2 and "Option inconnue" in result.stderr
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "advisor", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Conseiller en coopération" in result.stdout
