@@ -130,6 +130,8 @@ class Question(StrictModel):
     allow_unknown: bool = False
     optional: bool = False
     relevant_if: Condition | None = None
+    what_if: bool = Field(default=True, description="Whether « what would change » may vary this answer "
+                          "(false for facts about the structure that it cannot change).")
     min: StrictInt | None = None
     max: StrictInt | None = None
     unit: str | None = None

@@ -75,6 +75,44 @@ class OtherForm(Output):
     sheet: SheetRef
 
 
+class QuestionRef(Output):
+    """A question named in an explanation."""
+
+    question: str
+    summary: str
+    text: str
+
+
+class Robustness(Output):
+    """Whether the recommended form holds whatever the « je ne sais pas » answers turn out to be."""
+
+    robust: bool
+    depends_on: list[QuestionRef] = Field(default_factory=list,
+                                          description="Unknown answers that could change the recommended form.")
+
+
+class AnswerChange(Output):
+    """One answer changed in a counterfactual."""
+
+    question: str
+    summary: str
+    before: Any = None
+    before_label: str
+    after: Any
+    after_label: str
+
+
+class Change(Output):
+    """A smallest change of answers that would change the recommendation (verified by re-running it)."""
+
+    changes: list[AnswerChange]
+    form: str | None = Field(description="The form that would then be recommended (None: no clear fit).")
+    form_label: str | None = None
+    variant: str | None = None
+    variant_label: str | None = None
+    statement: str = Field(description="The change stated in French.")
+
+
 class KnowledgeBaseInfo(Output):
     """Which knowledge base produced the result."""
 
@@ -95,6 +133,9 @@ class Recommendation(Output):
     first_steps: list[str] = Field(description="Steps any cooperation needs, whatever the form.")
     no_clear_fit: bool
     no_fit_message: str | None = None
+    robustness: Robustness = Field(default_factory=lambda: Robustness(robust=True))
+    changes: list[Change] | None = Field(default=None, description="What would change the verdict "
+                                         "(computed on request: advise(..., explain=True)).")
     answers: dict[str, Any] = Field(description="The answers used, normalised.")
     ignored_answers: list[str] = Field(default_factory=list,
                                        description="Answers dropped because their question no longer applies.")

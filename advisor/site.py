@@ -18,6 +18,7 @@ from .errors import OutputError
 from .knowledge import KnowledgeBase
 from .sheets import Sheet
 
+RULEBOOK_DIR = "regles"
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 _SHEET_LINK = re.compile(r'href="([a-z][a-z0-9_]*)\.md(#[^"]*)?"')
 
@@ -68,9 +69,14 @@ def export_site(kb: KnowledgeBase, folder: Path, force: bool = False) -> list[Pa
         OutputError: the folder is a file, cannot be created, or holds files that would be
             overwritten without ``force``.
     """
+    from .rulebook import render_rulebook
+
     pages = {f"{sheet.id}.html": render_sheet_page(kb, sheet) for sheet in kb.sheets.values()}
-    pages["index.html"] = render_index(kb)
+    pages["index.html"] = render_index(kb, [(f"{RULEBOOK_DIR}/index.html", "Les règles du conseiller (pour les "
+                                                                             "auditeurs et les auteurs de règles)")])
+    pages.update({f"{RULEBOOK_DIR}/{name}": html for name, html in render_rulebook(kb, "../").items()})
     prepare_folder(folder, list(pages), force)
+    (folder / RULEBOOK_DIR).mkdir(exist_ok=True)
     written = []
     for name, html in pages.items():
         write_atomic(folder / name, html)

@@ -72,6 +72,20 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
         lines.append(s("Points de vigilance", bold=True))
         lines += [f" ! {w.text}" for w in rec.warnings]
         lines.append("")
+    if rec.recommendations and not rec.no_clear_fit:
+        if rec.robustness.robust:
+            note = ("aucune réponse « je ne sais pas » ne pourrait changer la forme recommandée."
+                    if rec.unknown_answers else "toutes les questions utiles ont une réponse.")
+            lines.append(s("Solidité : ", bold=True) + "recommandation robuste, " + note)
+        else:
+            names = " ; ".join(d.summary.lower() for d in rec.robustness.depends_on)
+            lines.append(s("Solidité : ", bold=True) + f"la recommandation dépend de : {names}.")
+        lines.append("")
+    if rec.changes is not None:
+        lines.append(s("Ce qui changerait la recommandation", bold=True))
+        lines += [f" → {c.statement}" for c in rec.changes] or [" Aucun changement d'une ou deux réponses ne la "
+                                                               "modifierait."]
+        lines.append("")
     lines.append(s("Prochaines étapes", bold=True))
     lines += [f" {i}. {step}" for i, step in enumerate(rec.next_steps, start=1)]
     if rec.ignored_answers:

@@ -36,7 +36,7 @@ def recommend(state: State, answers_file: Path | None, example: str | None, fmt:
     if (answers_file is None) == (example is None):
         raise click.UsageError("donnez un fichier de réponses ou --example NOM (mais pas les deux).")
     raw = advisor.kb.example(example).answers if example else read_answers_file(answers_file)[0]
-    result = advisor.advise(raw)
+    result = advisor.advise(raw, explain=True)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     else:

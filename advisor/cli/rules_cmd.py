@@ -8,6 +8,7 @@ import click
 
 from ..checks import check_knowledge_base
 from ..knowledge import load_knowledge_base
+from ..rulebook import export_rulebook
 from . import State, cli, pass_state
 
 
@@ -36,3 +37,13 @@ def check(state: State, scenarios: Path | None) -> None:
         raise click.exceptions.Exit(2)
     click.echo(f"Base de connaissances valide : {len(kb.forms)} formes, {len(kb.questions)} questions, "
                f"{len(kb.rules)} règles, {len(kb.sheets)} fiches (version {kb.meta.version}).")
+
+
+@rules.command("doc")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Remplacer les fichiers déjà présents dans le dossier.")
+@pass_state
+def doc(state: State, folder: Path, force: bool) -> None:
+    """Écrit le livre des règles (HTML autonome) dans FOLDER : une page par forme et par question."""
+    written = export_rulebook(state.advisor.kb, folder, force=force)
+    click.echo(f"{len(written)} pages écrites dans {folder} ; ouvrez {folder / 'index.html'} dans un navigateur.")

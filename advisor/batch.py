@@ -1,0 +1,428 @@
+"""Batch mode: many structures in, one result row per structure out, in constant memory.
+
+Input is JSON Lines (one JSON object per line) or CSV (a header row of question ids, then one row
+per structure; several choices separated by ``|``). Both may carry an ``id`` column (a reserved
+question id) that is copied to the output, so the caller can join results with its own records.
+
+Nothing is ever held for the whole file: input is read line by line (a line longer than
+``MAX_LINE_BYTES`` is reported, not loaded), every row is advised and written before the next is
+read, and the output goes to a temporary file renamed at the end (a crash never leaves half a file).
+A bad row never stops the batch: it becomes a row with an ``error`` and the others go on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from .advice import Advisor
+from .answers import fold
+from .errors import AdvisorError, InputFileError, OutputError
+from .files import check_writable
+from .knowledge import KnowledgeBase
+from .recommendation import Recommendation
+
+Format = Literal["jsonl", "csv"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv")
+EXTENSIONS: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+ID_FIELD = "id"
+MAX_LINE_BYTES = 256 * 1024
+COLUMNS = ("line", "id", "name", "top_form", "variant", "score", "confidence", "second_form", "no_clear_fit",
+           "excluded", "warnings", "error")
+LIST_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One structure read from the input: its answers, or why it could not be read."""
+
+    line: int
+    answers: dict[str, Any] | None
+    error: str | None = None
+    row_id: str | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """The outcome for one structure: a recommendation or an error (French, one line)."""
+
+    line: int
+    row_id: str | None
+    name: str | None
+    result: Recommendation | None
+    error: str | None
+    offset: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the structure got a recommendation."""
+        return self.error is None
+
+    def record(self) -> dict[str, Any]:
+        """The output columns (lists stay lists; the CSV writer joins them)."""
+        rec = self.result
+        ranked = rec.recommendations if rec else []
+        first = ranked[0] if ranked else None
+        return {
+            "line": self.line, "id": self.row_id, "name": self.name,
+            "top_form": first.form if first else None,
+            "variant": first.variant if first else None,
+            "score": first.score if first else None,
+            "confidence": first.confidence if first else None,
+            "second_form": ranked[1].form if len(ranked) > 1 else None,
+            "no_clear_fit": rec.no_clear_fit if rec else None,
+            "excluded": [f.form for f in rec.excluded] if rec else [],
+            "warnings": [w.rule for w in rec.warnings] if rec else [],
+            "error": self.error,
+        }
+
+
+@dataclass
+class Summary:
+    """Counts of a finished batch."""
+
+    processed: int = 0
+    failed: int = 0
+
+    @property
+    def succeeded(self) -> int:
+        """Structures that got a recommendation."""
+        return self.processed - self.failed
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+def format_of(path: Path, explicit: str | None = None, sniff: bool = False) -> Format:
+    """The format of a batch file: explicit, else from its extension, else (input only) from its first byte.
+
+    Raises:
+        InputFileError: the format cannot be told.
+    """
+    if explicit:
+        if explicit not in FORMATS:
+            raise InputFileError(path, f"format inconnu « {explicit} » (formats : {', '.join(FORMATS)}).")
+        return explicit  # type: ignore[return-value]
+    by_extension = EXTENSIONS.get(path.suffix.lower())
+    if by_extension:
+        return by_extension
+    if sniff and not path.exists():
+        raise InputFileError(path, "fichier introuvable. Vérifiez le chemin.")
+    if sniff and path.is_file():
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        return "jsonl" if head.startswith(b"{") else "csv"
+    raise InputFileError(path, "format non reconnu : utilisez l'extension .jsonl ou .csv, ou l'option --format.")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+class _Lines:
+    """Physical lines of a binary file, decoded one at a time, with their number and the bytes read.
+
+    A line that is too long is skipped in chunks (never loaded); one that is not UTF-8 is decoded
+    with replacement characters and its number remembered in ``bad``.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.number = 0
+        self.offset = 0
+        self.bad: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            chunk = self._handle.readline(MAX_LINE_BYTES + 1)
+            if not chunk:
+                return
+            self.number += 1
+            self.offset += len(chunk)
+            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+                while chunk and not chunk.endswith(b"\n"):
+                    chunk = self._handle.readline(MAX_LINE_BYTES)
+                    self.offset += len(chunk)
+                self.bad[self.number] = f"ligne trop longue (plus de {MAX_LINE_BYTES // 1024} Kio)"
+                yield "\n"
+                continue
+            if self.number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            try:
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad[self.number] = "ligne illisible : le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)"
+                text = chunk.decode("utf-8", errors="replace")
+            if "\x00" in text:
+                self.bad[self.number] = "ligne illisible : données binaires"
+                text = text.replace("\x00", "")
+            yield text
+
+    def problem(self, first: int, last: int) -> str | None:
+        """The first reading problem among physical lines first..last, if any."""
+        return next((self.bad.pop(n) for n in range(first, last + 1) if n in self.bad), None)
+
+
+def read_rows(path: Path, fmt: Format, kb: KnowledgeBase) -> Iterator[InputRow]:
+    """Stream the structures of an input file, one ``InputRow`` at a time.
+
+    Raises:
+        InputFileError: the file cannot be opened, or (CSV) its header is not a list of question ids.
+    """
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputFileError(path, "fichier introuvable. Vérifiez le chemin.") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "c'est un dossier, pas un fichier.") from None
+    except OSError as err:
+        raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
+    with handle:
+        lines = _Lines(handle)
+        if fmt == "jsonl":
+            yield from _jsonl_rows(lines)
+        else:
+            yield from _csv_rows(path, lines, kb)
+
+
+def _jsonl_rows(lines: _Lines) -> Iterator[InputRow]:
+    for text in lines:
+        number, problem = lines.number, lines.problem(lines.number, lines.number)
+        if problem:
+            yield InputRow(number, None, problem, offset=lines.offset)
+            continue
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield InputRow(number, None, f"JSON invalide (colonne {err.colno}) : {_french_json(err.msg)}",
+                           offset=lines.offset)
+            continue
+        if not isinstance(data, dict):
+            yield InputRow(number, None, "un objet JSON « question : réponse » est attendu sur chaque ligne",
+                           offset=lines.offset)
+            continue
+        row_id = data.pop(ID_FIELD, None)
+        yield InputRow(number, data, row_id=None if row_id is None else str(row_id), offset=lines.offset)
+
+
+def _french_json(message: str) -> str:
+    known = {"Expecting value": "valeur attendue", "Extra data": "texte en trop après l'objet",
+             "Unterminated string starting at": "texte entre guillemets non terminé",
+             "Expecting property name enclosed in double quotes": "nom de question entre guillemets attendu",
+             "Expecting ',' delimiter": "virgule attendue", "Expecting ':' delimiter": "deux-points attendus",
+             "Invalid control character at": "caractère de contrôle interdit"}
+    return known.get(message, "syntaxe incorrecte")
+
+
+def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow]:
+    source = iter(lines)
+    first = next((text for text in source if text.strip()), None)
+    if first is None:
+        return
+    header_line = lines.number
+    problem = lines.problem(1, header_line)
+    if problem:
+        raise InputFileError(path, f"ligne {header_line} (en-tête) : {problem}.")
+    dialect = _dialect(first)
+    header = [fold(name) for name in next(csv.reader([first], dialect))]
+    _check_header(path, header_line, header, kb)
+    reader = csv.reader(source, dialect)
+    while True:
+        start = lines.number + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            yield InputRow(start, None, f"ligne CSV mal formée ({err})", offset=lines.offset)
+            continue
+        problem = lines.problem(start, lines.number)
+        if problem:
+            yield InputRow(start, None, problem, offset=lines.offset)
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(header, cells, strict=False))
+        row_id = row.pop(ID_FIELD, None) or None
+        error = None
+        if len(cells) > len(header):
+            error = (f"{len(cells)} colonnes pour {len(header)} dans l'en-tête (un séparateur en trop ? "
+                     "mettez entre guillemets les textes qui en contiennent)")
+        yield InputRow(start, row, error, row_id=row_id, offset=lines.offset)
+
+
+def _dialect(header: str) -> type[csv.Dialect]:
+    """Comma, semicolon (French spreadsheets) or tab, told from the header (ids hold none of them)."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+
+    class Dialect(csv.excel):
+        delimiter = sep
+
+    return Dialect
+
+
+def _check_header(path: Path, line: int, header: list[str], kb: KnowledgeBase) -> None:
+    unknown = [name for name in header if name != ID_FIELD and name not in kb.questions]
+    if unknown:
+        raise InputFileError(path, f"ligne {line} (en-tête) : colonnes inconnues : {', '.join(unknown) or '(vide)'}. "
+                             f"Colonnes possibles : {ID_FIELD}, {', '.join(kb.questions)}.")
+    doubles = sorted({name for name in header if header.count(name) > 1})
+    if doubles:
+        raise InputFileError(path, f"ligne {line} (en-tête) : colonnes en double : {', '.join(doubles)}.")
+
+
+# --- advising --------------------------------------------------------------------------------
+
+def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None) -> Iterator[BatchRow]:
+    """Advise every structure of an input file, yielding one ``BatchRow`` per structure, in order.
+
+    A structure whose answers are wrong (or whose consultation fails) gives a row with an error;
+    the batch goes on. Only problems with the whole file raise.
+
+    Raises:
+        InputFileError: the file cannot be read, or its format or CSV header is wrong.
+    """
+    fmt = fmt or format_of(path, sniff=True)
+    name_question = next((q.id for q in advisor.kb.questions.values() if q.type == "text"), None)
+    for row in read_rows(path, fmt, advisor.kb):
+        name = _name(row.answers, name_question)
+        if row.error is not None or row.answers is None:
+            yield BatchRow(row.line, row.row_id, name, None, row.error, row.offset)
+            continue
+        try:
+            result = advisor.advise(row.answers)
+        except AdvisorError as err:
+            yield BatchRow(row.line, row.row_id, name, None, str(err), row.offset)
+            continue
+        if name_question is not None:
+            name = result.answers.get(name_question, name)
+        yield BatchRow(row.line, row.row_id, name, result, None, row.offset)
+
+
+def _name(answers: dict[str, Any] | None, question: str | None) -> str | None:
+    """The structure's name: the answer to the knowledge base's first text question, if any."""
+    if answers is None or question is None:
+        return None
+    value = next((v for k, v in answers.items() if isinstance(k, str) and fold(k) == question), None)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+class BatchWriter:
+    """Writes result rows to a text stream as JSON Lines or CSV, one row at a time."""
+
+    def __init__(self, stream: IO[str], fmt: Format, delimiter: str = ",") -> None:
+        self._stream = stream
+        self._fmt = fmt
+        self._csv: Any = None
+        if fmt == "csv":
+            self._csv = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
+            self._csv.writerow(COLUMNS)
+
+    def write(self, row: BatchRow) -> None:
+        """Write one row."""
+        record = row.record()
+        if self._fmt == "jsonl":
+            self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            self._csv.writerow([_cell(record[c]) for c in COLUMNS])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    return str(value)
+
+
+class AtomicOutput:
+    """A text file written through a temporary file in the same folder, renamed on success.
+
+    Use as a context manager: on an exception (or Ctrl-C) the temporary file is deleted and any
+    existing file at ``path`` is left untouched.
+    """
+
+    def __init__(self, path: Path, force: bool = False) -> None:
+        self.path = Path(path)
+        check_writable(self.path, force)
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        except OSError as err:
+            raise OutputError(f"impossible d'écrire dans {folder} ({err.strerror}).") from None
+        self._tmp = Path(tmp)
+        self.stream: IO[str] = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if kind is not None:
+            self.stream.close()
+            self._tmp.unlink(missing_ok=True)
+            return
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"impossible d'écrire {self.path} ({err.strerror}).") from None
+
+
+def csv_delimiter(path: Path, fmt: Format) -> str:
+    """The separator of a CSV input (so a semicolon file gives a semicolon file), else a comma."""
+    if fmt != "csv" or not path.is_file():
+        return ","
+    with path.open("rb") as handle:
+        for raw in handle:
+            text = raw.decode("utf-8", errors="replace")
+            if text.strip():
+                return str(_dialect(text).delimiter)
+    return ","
+
+
+def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format: str | None = None,
+                  target_format: str | None = None, force: bool = False) -> Iterator[BatchRow]:
+    """Advise every structure of ``source`` and write the results to ``target`` atomically.
+
+    Problems with the whole input or output (missing file, unknown format, bad CSV header, existing
+    output without ``force``) raise at once. The returned iterator yields each row after writing it
+    (for progress and error reporting); the output file appears only when it is exhausted.
+
+    Raises:
+        InputFileError, OutputError: a problem with the whole input or output file.
+    """
+    in_fmt = format_of(source, source_format, sniff=True)
+    out_fmt = format_of(target, target_format)
+    if target.exists() and source.exists() and target.resolve() == source.resolve():
+        raise OutputError(f"{target} est aussi le fichier d'entrée : choisissez un autre fichier de sortie.")
+    check_writable(target, force)
+    rows = run_batch(advisor, source, in_fmt)
+    first = next(rows, None)  # reads the header: a bad file fails here, before any file is created
+    if first is None:
+        raise InputFileError(source, "le fichier ne contient aucune structure.")
+    return _write_rows(first, rows, target, out_fmt, csv_delimiter(source, in_fmt), force)
+
+
+def _write_rows(first: BatchRow, rows: Iterator[BatchRow], target: Path, fmt: Format, delimiter: str,
+                force: bool) -> Iterator[BatchRow]:
+    with AtomicOutput(target, force) as output:
+        writer = BatchWriter(output.stream, fmt, delimiter)
+        writer.write(first)
+        yield first
+        for row in rows:
+            writer.write(row)
+            yield row

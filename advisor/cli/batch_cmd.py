@@ -1,0 +1,97 @@
+"""``advisor batch``: advise many structures from a JSON Lines or CSV file."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..batch import FORMATS, BatchRow, Summary, batch_to_file
+from . import EXIT_USER, State, cli, pass_state
+
+MAX_REPORTED_ERRORS = 100
+
+
+@cli.command()
+@click.argument("input_file", metavar="ENTRÉE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output_file", metavar="SORTIE", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier de résultats (.jsonl ou .csv).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Format de la sortie (par défaut : d'après l'extension de SORTIE).")
+@click.option("--input-format", "input_fmt", type=click.Choice(FORMATS), default=None,
+              help="Format de l'entrée (par défaut : d'après l'extension ou le contenu d'ENTRÉE).")
+@click.option("--force", is_flag=True, help="Remplacer SORTIE si elle existe déjà.")
+@pass_state
+def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, input_fmt: str | None,
+          force: bool) -> None:
+    """Analyse de nombreuses structures d'un coup : une ligne par structure.
+
+    ENTRÉE est un fichier JSON Lines (un objet « question : réponse » par ligne) ou CSV (une
+    ligne d'en-tête avec les identifiants des questions, puis une ligne par structure ; plusieurs
+    choix séparés par « | »). Une colonne « id » facultative est recopiée dans la sortie.
+
+    Une ligne en erreur est signalée avec son numéro et les autres sont traitées. Code de sortie :
+    0 si toutes les lignes ont abouti, 2 si certaines sont en erreur.
+
+    \b
+    Exemples :
+      advisor batch structures.csv -o resultats.csv
+      advisor batch structures.jsonl -o resultats.jsonl --force
+    """
+    rows = batch_to_file(state.advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
+                         force=force)
+    summary = Summary()
+    size = input_file.stat().st_size
+    with _progress(size) as advance:
+        for row in rows:
+            summary.processed += 1
+            if not row.ok:
+                summary.failed += 1
+                _report(row, summary.failed, advance is not None)
+            if advance is not None:
+                advance(row.offset)
+    click.echo(_summary_text(summary, output_file))
+    if summary.failed:
+        raise click.exceptions.Exit(EXIT_USER)
+
+
+@contextlib.contextmanager
+def _progress(size: int) -> Iterator[Any]:
+    """A progress bar over the bytes of the input, on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=size, label="Analyse", file=sys.stderr, show_eta=True,
+                           show_percent=True) as bar:
+        done = 0
+
+        def advance(offset: int) -> None:
+            nonlocal done
+            bar.update(offset - done)
+            done = offset
+
+        yield advance
+
+
+def _report(row: BatchRow, count: int, bar: bool) -> None:
+    clear = "\r\033[K" if bar else ""
+    if count <= MAX_REPORTED_ERRORS:
+        click.echo(f"{clear}Ligne {row.line} : {row.error}", err=True)
+    elif count == MAX_REPORTED_ERRORS + 1:
+        click.echo(f"{clear}Autres erreurs non affichées : voir la colonne « error » du fichier de sortie.", err=True)
+
+
+def _summary_text(summary: Summary, output: Path) -> str:
+    done = f"{_n(summary.processed)} structure{'s' if summary.processed > 1 else ''} " \
+           f"traitée{'s' if summary.processed > 1 else ''}"
+    return f"{done}, {_n(summary.failed)} en erreur. Résultats : {output}"
+
+
+def _n(number: int) -> str:
+    """A count with the French thousands separator (narrow no-break space)."""
+    return f"{number:,}".replace(",", "\u202f")

@@ -1,0 +1,165 @@
+"""Counterfactual explanations: the smallest changes of answers that would change the verdict.
+
+Every change reported here is found by re-running the advisor on the changed answers, so each
+statement is true by construction (and the tests re-check it). Only changes that make sense are
+tried: questions that apply, values they accept, and never « je ne sais pas » as a target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .facts import UNKNOWN
+from .models import Condition, Question
+from .recommendation import AnswerChange, Change, Recommendation
+
+if TYPE_CHECKING:
+    from .advice import Advisor
+    from .knowledge import KnowledgeBase
+
+MAX_CHANGES = 5
+MAX_TRIALS = 4000
+
+
+def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> list[Any]:
+    """The values worth trying for a question, other than its current one.
+
+    Numbers are tried just around the thresholds the rules use; a multiple choice is changed by
+    ticking or unticking one choice (or, when unknown, by ticking a single one).
+    """
+    match question.type:
+        case "single":
+            values: list[Any] = [c.id for c in question.choices]
+        case "boolean":
+            values = [True, False]
+        case "multiple":
+            ids = [c.id for c in question.choices]
+            if isinstance(current, list):
+                values = [[i for i in ids if (i in current) != (i == toggled)] for toggled in ids]
+            else:
+                values = [[i] for i in ids]
+            values = [v for v in values if v]  # unticking everything is no answer a person would give
+        case "number":
+            found: set[int] = set()
+            for cond in _conditions(kb):
+                for test in _tests(cond):
+                    if test.question == question.id and isinstance(test.value, int):
+                        found |= {test.value - 1, test.value, test.value + 1}
+            low = question.min if question.min is not None else min(found, default=0)
+            high = question.max if question.max is not None else max(found, default=0)
+            values = sorted(v for v in found if low <= v <= high)
+        case _:
+            values = []
+    return [v for v in values if v != current]
+
+
+def _conditions(kb: KnowledgeBase) -> Iterator[Condition]:
+    yield from (r.when for r in kb.rules)
+    yield from (cond for _, cond in kb.question_conditions())
+
+
+def _tests(cond: Condition) -> Iterator[Condition]:
+    if cond.question is not None:
+        yield cond
+    for child in cond.all or cond.any or ([cond.not_] if cond.not_ else []):
+        yield from _tests(child)
+
+
+def value_label(question: Question, value: Any) -> str:
+    """How a value reads for a person (choice labels, oui/non, « je ne sais pas »)."""
+    if value is None:
+        return "sans réponse"
+    if value == UNKNOWN:
+        return "je ne sais pas"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        labels = [question.choice(v).label for v in value if question.choice(v)]  # type: ignore[union-attr]
+        return ", ".join(labels) if labels else "aucun choix"
+    choice = question.choice(value) if isinstance(value, str) and question.choices else None
+    if choice:
+        return choice.label
+    return f"{value} {question.unit}" if question.unit else str(value)
+
+
+def what_would_change(advisor: Advisor, rec: Recommendation) -> list[Change]:
+    """The smallest changes (one answer, else two) that put another form first or change the variant."""
+    base_answers = dict(rec.answers)
+    base = advisor.outcome(base_answers)
+    trials = 0
+    found: dict[tuple[str | None, str | None], Change] = {}
+
+    def singles(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+        for question in advisor.relevant_questions(answers):
+            if not question.what_if:
+                continue
+            for value in alternative_values(advisor.kb, question, answers.get(question.id)):
+                yield question.id, value
+
+    for qid, value in singles(base_answers):
+        trials += 1
+        changed = {**base_answers, qid: value}
+        target = _verified(advisor, changed, [qid])
+        if target is not None and target != base and target not in found:
+            found[target] = _change(advisor, base_answers, changed, [qid], target, base)
+    if not found:
+        for first, value in singles(base_answers):
+            step = {**base_answers, first: value}
+            for second, value2 in singles(step):
+                if second == first or trials >= MAX_TRIALS:
+                    continue
+                trials += 1
+                changed = {**step, second: value2}
+                target = _verified(advisor, changed, [first, second])
+                if target is not None and target != base and target not in found:
+                    found[target] = _change(advisor, base_answers, changed, [first, second], target, base)
+    return list(found.values())[:MAX_CHANGES]
+
+
+def _verified(advisor: Advisor, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
+    """The outcome of the changed answers, or None if a changed question no longer applies."""
+    kept, _, _ = advisor.settle(changed)
+    if any(qid not in kept for qid in touched):
+        return None
+    return advisor.outcome(kept)
+
+
+def _change(advisor: Advisor, before: dict[str, Any], after: dict[str, Any], touched: list[str],
+            target: tuple[str | None, str | None], base: tuple[str | None, str | None]) -> Change:
+    kb = advisor.kb
+    items = [AnswerChange(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
+                          before_label=value_label(kb.questions[qid], before.get(qid)), after=after[qid],
+                          after_label=value_label(kb.questions[qid], after[qid])) for qid in touched]
+    form_id, variant_id = target
+    form = kb.forms[form_id] if form_id else None
+    variant = form.variant(variant_id) if form and variant_id else None
+    return Change(changes=items, form=form_id, form_label=form.label if form else None, variant=variant_id,
+                  variant_label=variant.label if variant else None,
+                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
+
+
+def phrase(item: AnswerChange, question: Question) -> str:
+    """One changed answer, as a French clause."""
+    if isinstance(item.before, list) and isinstance(item.after, list):
+        added = [c for c in item.after if c not in item.before]
+        removed = [c for c in item.before if c not in item.after]
+        if added:
+            return f"« {value_label(question, added)} » s'ajoutait à « {item.summary} »"
+        return f"« {value_label(question, removed)} » ne faisait plus partie de « {item.summary} »"
+    if item.before is None:
+        return f"la réponse à « {item.summary} » était « {item.after_label} »"
+    return f"la réponse à « {item.summary} » était « {item.after_label} » au lieu de « {item.before_label} »"
+
+
+def statement(kb: KnowledgeBase, items: list[AnswerChange], form: Any, variant: Any, same_form: bool = False) -> str:
+    """« Si …, la recommandation deviendrait … »."""
+    condition = " et si ".join(phrase(i, kb.questions[i.question]) for i in items)
+    if form is None:
+        return f"Si {condition}, aucune forme ne se dégagerait plus clairement."
+    if same_form and variant is None:
+        return f"Si {condition}, la recommandation resterait {form.short_label}, mais sa variante serait à préciser."
+    target = form.label
+    if variant:
+        target = variant.label if form.short_label in variant.label else f"{form.short_label} — {variant.label}"
+    return f"Si {condition}, la recommandation deviendrait : {target}."

@@ -1,0 +1,376 @@
+"""Benchmark of the cooperation advisor: every figure of the README's performance table.
+
+Run from the repository (or anywhere the advisor is installed)::
+
+    python bench/run.py            # full run (a few minutes)
+    python bench/run.py --quick    # smaller samples (about half a minute)
+    python bench/run.py --markdown # the table in Markdown, for the README
+
+Figures: warm latency of ``advise()`` (p50, p99) on durable-rules and on the plain-Python reference
+evaluator, with their ratio; cold start of ``advisor --help`` and ``advisor recommend --example``
+against ``python -c pass``; batch throughput and peak memory on generated structures; RSS growth
+over many consultations in one process; memo rendering time (HTML, PDF) when available.
+
+This is a measurement, not a test: it never fails on a missed target (exit code 0), it only says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+from advisor import Advisor, KnowledgeBase, load_knowledge_base  # noqa: E402
+from advisor.facts import UNKNOWN  # noqa: E402
+from advisor.models import Question  # noqa: E402
+
+
+@dataclass
+class Figure:
+    """One line of the results table."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "non mesuré"
+        if self.target is None:
+            return "—"
+        return "atteint" if self.value <= self.target else "MANQUÉ"
+
+    def cells(self) -> list[str]:
+        value = "—" if self.value is None else _num(self.value)
+        target = "—" if self.target is None else f"≤ {_num(self.target)} {self.unit}"
+        return [self.name, f"{value} {self.unit}" if self.value is not None else value, target, self.verdict,
+                self.note]
+
+
+def _num(x: float) -> str:
+    if x >= 100:
+        text = f"{x:,.0f}"
+    elif x >= 10:
+        text = f"{x:,.1f}"
+    else:
+        text = f"{x:,.2f}" if x >= 1 else f"{x:.3f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+# --- generated structures ----------------------------------------------------------------------
+
+def random_answers(kb: KnowledgeBase, rng: random.Random, unknown_rate: float = 0.1) -> dict[str, Any]:
+    """A valid answer set: each question answered with probability 0.7, with a random accepted value."""
+    answers: dict[str, Any] = {}
+    for question in kb.questions.values():
+        if rng.random() < 0.7:
+            answers[question.id] = random_value(question, rng, unknown_rate)
+    return answers
+
+
+def random_value(question: Question, rng: random.Random, unknown_rate: float = 0.1) -> Any:
+    """A random value the question accepts (normalised form)."""
+    if question.allow_unknown and rng.random() < unknown_rate:
+        return UNKNOWN
+    ids = [c.id for c in question.choices]
+    match question.type:
+        case "single":
+            return rng.choice(ids)
+        case "multiple":
+            return [i for i in ids if rng.random() < 0.3] or [rng.choice(ids)]
+        case "boolean":
+            return rng.random() < 0.5
+        case "number":
+            low = question.min if question.min is not None else 0
+            high = question.max if question.max is not None else low + 1000
+            return rng.randint(low, min(high, low + 100_000))
+        case _:
+            return f"Structure {rng.randint(1, 99_999)}"
+
+
+def write_structures(kb: KnowledgeBase, path: Path, count: int, seed: int = 1) -> None:
+    """Write ``count`` generated structures as JSON Lines."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(count):
+            handle.write(json.dumps({"id": f"s{n}", **random_answers(kb, rng)}, ensure_ascii=False) + "\n")
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+def latencies(call: Callable[[Any], Any], inputs: list[Any], warmup: int = 200) -> list[float]:
+    """Wall time of each call in milliseconds, after a warm-up."""
+    for item in inputs[:warmup]:
+        call(item)
+    times = []
+    clock = time.perf_counter_ns
+    for item in inputs:
+        start = clock()
+        call(item)
+        times.append((clock() - start) / 1e6)
+    return times
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def bench_latency(kb: KnowledgeBase, n: int) -> list[Figure]:
+    from advisor.reference import ReferenceEvaluator
+
+    rng = random.Random(7)
+    inputs = [random_answers(kb, rng) for _ in range(n)]
+    no_unknown = [random_answers(kb, rng, unknown_rate=0.0) for _ in range(n)]
+    durable = Advisor(kb)
+    reference = Advisor(kb, consultant=ReferenceEvaluator(kb))
+    d = latencies(durable.advise, inputs)
+    r = latencies(reference.advise, inputs)
+    d_known = latencies(durable.advise, no_unknown)
+    consult = latencies(durable.consultant.consult, [durable.validate(a) for a in no_unknown])
+    d50, r50 = percentile(d, 50), percentile(r, 50)
+    return [
+        Figure("advise() p50, durable-rules", d50, "ms", 1.0, f"{n} réponses générées, 10 % « je ne sais pas »"),
+        Figure("advise() p99, durable-rules", percentile(d, 99), "ms"),
+        Figure("advise() p50, sans « je ne sais pas »", percentile(d_known, 50), "ms", 1.0),
+        Figure("une consultation du moteur (consult) p50", percentile(consult, 50), "ms", None,
+               "assertion du fait + lecture de la trace"),
+        Figure("advise() p50, évaluateur de référence", r50, "ms"),
+        Figure("advise() p99, évaluateur de référence", percentile(r, 99), "ms"),
+        Figure("rapport durable-rules / référence (p50)", d50 / r50 if r50 else None, "×"),
+    ]
+
+
+def run_child(args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Run a command; return (wall seconds, peak RSS of the child in MiB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.stderr is not None:
+        proc.stderr.close()
+    return wall, usage.ru_maxrss // 1024, proc.returncode
+
+
+def advisor_command() -> list[str]:
+    """The installed ``advisor`` script next to this interpreter, else ``python -m advisor``."""
+    script = Path(sys.executable).with_name("advisor")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "advisor"]
+
+
+def bench_cold_start(kb: KnowledgeBase, runs: int) -> list[Figure]:
+    example = "afeji" if "afeji" in kb.example_names() else (kb.example_names() or [None])[0]
+    cmd = advisor_command()
+    env = {**os.environ, "NO_COLOR": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        def median(args: list[str]) -> float:
+            run_child(args, Path(tmp), env)  # warm the file cache
+            return statistics.median(run_child(args, Path(tmp), env)[0] for _ in range(runs)) * 1000
+
+        base = median([sys.executable, "-c", "pass"])
+        help_ms = median([*cmd, "--help"])
+        figures = [Figure("python -c pass (référence)", base, "ms", None, f"médiane de {runs} lancements"),
+                   Figure("advisor --help", help_ms, "ms", 150.0, f"soit {_num(help_ms - base)} ms de plus que Python")]
+        if example:
+            rec_ms = median([*cmd, "recommend", "--example", example])
+            figures.append(Figure(f"advisor recommend --example {example}", rec_ms, "ms", 300.0,
+                                  f"soit {_num(rec_ms - base)} ms de plus que Python"))
+    return figures
+
+
+def bench_batch(kb: KnowledgeBase, count: int) -> list[Figure]:
+    cmd = advisor_command()
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        peaks = {}
+        for size in (count // 10, count):
+            source = folder / f"in-{size}.jsonl"
+            write_structures(kb, source, size)
+            wall, peak, code = run_child([*cmd, "--data-dir", str(kb.root), "batch", str(source), "-o",
+                                          str(folder / f"out-{size}.csv")])
+            peaks[size] = peak
+            if size == count:
+                ok = "" if code == 0 else f" (code de sortie {code})"
+                figures.append(Figure(f"advisor batch, {count} structures", wall, "s", 15.0 * count / 10_000,
+                                      f"{_num(count / wall)} structures/s{ok}"))
+        figures.append(Figure(f"mémoire maximale du batch ({count} structures)", peaks[count], "Mio", None,
+                              f"{_num(peaks[count // 10])} Mio pour {count // 10} structures"))
+    return figures
+
+
+def rss_mib() -> float:
+    """Resident memory of this process (Linux /proc; ``resource`` elsewhere, which is the peak)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import resource
+
+        scale = 1 if sys.platform == "darwin" else 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+def rss_child(count: int, data_dir: str) -> None:
+    """In a fresh process: RSS before and after ``count`` consultations, printed as JSON."""
+    kb = load_knowledge_base(data_dir)
+    advisor = Advisor(kb)
+    rng = random.Random(3)
+    pool = [random_answers(kb, rng) for _ in range(1000)]
+    for answers in pool:  # warm: caches, pydantic validators, engine structures
+        advisor.advise(answers)
+    before = rss_mib()
+    start = time.perf_counter()
+    for n in range(count):
+        advisor.advise(pool[n % len(pool)])
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"before": before, "after": rss_mib(), "seconds": elapsed}))
+
+
+def bench_rss(kb: KnowledgeBase, count: int) -> list[Figure]:
+    out = subprocess.run([sys.executable, __file__, "--rss-child", str(count), "--data-dir", str(kb.root)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return [Figure(f"croissance de la mémoire sur {count} consultations", None, "Mio", 10.0,
+                       out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "échec")]
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return [Figure(f"croissance de la mémoire (RSS) sur {count} consultations", data["after"] - data["before"],
+                   "Mio", 10.0, f"{_num(data['before'])} → {_num(data['after'])} Mio en {_num(data['seconds'])} s")]
+
+
+def bench_memo(kb: KnowledgeBase, runs: int) -> list[Figure]:
+    try:
+        from advisor import memo
+    except ImportError:
+        return [Figure("note d'orientation (HTML, PDF)", None, "ms", None, "module advisor.memo absent")]
+    advisor = Advisor(kb)
+    example = (kb.example_names() or [None])[0]
+    answers = kb.example(example).answers if example else {}
+    rec = advisor.advise(answers)
+    render_rec = getattr(memo, "render_recommendation", None)
+    figures = []
+    for fmt, label in (("html", "HTML"), ("pdf", "PDF")):
+        if render_rec is not None:
+            def call(fmt: str = fmt) -> Any:
+                return render_rec(advisor, rec, fmt)
+        else:
+            def call(fmt: str = fmt) -> Any:
+                return memo.render_memo(advisor, answers, fmt)
+        try:
+            call()  # warm: templates, fonts, the WeasyPrint import
+            ms = statistics.median(_timed(call) for _ in range(runs)) * 1000
+            figures.append(Figure(f"note d'orientation {label} (exemple {example})", ms, "ms", None,
+                                  f"médiane de {runs} rendus, après un premier rendu"))
+        except Exception as err:  # noqa: BLE001 - a missing optional dependency (WeasyPrint) is reported, not fatal
+            reason = str(err).splitlines()[0][:100] if str(err) else type(err).__name__
+            figures.append(Figure(f"note d'orientation {label}", None, "ms", None, f"non mesuré : {reason}"))
+    return figures
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+# --- report ------------------------------------------------------------------------------------
+
+def machine() -> list[tuple[str, str]]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        durable = version("durable-rules")
+    except Exception:  # noqa: BLE001
+        durable = "?"
+    return [("Processeur", cpu), ("Cœurs (nproc)", str(os.cpu_count())),
+            ("Système", f"{platform.system()} {platform.release()}"),
+            ("Python", platform.python_version()), ("durable-rules", durable)]
+
+
+def print_table(figures: list[Figure], markdown: bool) -> None:
+    head = ["Mesure", "Résultat", "Objectif", "Verdict", "Détail"]
+    rows = [f.cells() for f in figures]
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for row in [head, ["-" * w for w in widths], *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def sections(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[KnowledgeBase], list[Figure]]]]:
+    quick = args.quick
+    if "latency" in args.only:
+        yield "latence de advise()", lambda kb: bench_latency(kb, 500 if quick else 5000)
+    if "cold" in args.only:
+        yield "démarrage à froid", lambda kb: bench_cold_start(kb, 3 if quick else 15)
+    if "batch" in args.only:
+        yield "batch", lambda kb: bench_batch(kb, 2000 if quick else 10_000)
+    if "rss" in args.only:
+        yield "mémoire", lambda kb: bench_rss(kb, 10_000 if quick else 100_000)
+    if "memo" in args.only:
+        yield "note d'orientation", lambda kb: bench_memo(kb, 3 if quick else 10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Mesures de performance du conseiller en coopération.")
+    parser.add_argument("--quick", action="store_true", help="échantillons réduits (environ 30 s)")
+    parser.add_argument("--markdown", action="store_true", help="tableau au format Markdown")
+    parser.add_argument("--data-dir", default=None, help="dossier de la base de connaissances")
+    parser.add_argument("--only", nargs="+", default=["latency", "cold", "batch", "rss", "memo"],
+                        choices=["latency", "cold", "batch", "rss", "memo"], help="mesures à faire")
+    parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child is not None:
+        rss_child(args.rss_child, args.data_dir)
+        return
+    kb = load_knowledge_base(args.data_dir)
+    for label, value in machine():
+        print(f"{label} : {value}")
+    print(f"Base de connaissances : {kb.root} (version {kb.meta.version}, {len(kb.rules)} règles, "
+          f"{len(kb.questions)} questions)\n")
+    figures: list[Figure] = []
+    for label, run in sections(args):
+        print(f"… {label}", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        figures += run(kb)
+        print(f"   ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+    print()
+    print_table(figures, args.markdown)
+    missed = [f.name for f in figures if f.verdict == "MANQUÉ"]
+    print("\nObjectifs manqués : " + ", ".join(missed) if missed else "\nTous les objectifs mesurés sont atteints.")
+    if shutil.which("advisor") is None and not Path(sys.executable).with_name("advisor").exists():
+        print("(commande advisor non installée : mesures faites avec python -m advisor)")
+
+
+if __name__ == "__main__":
+    main()
