@@ -100,6 +100,15 @@ class Advisor:
             return texts[0]
         return max(pending, key=lambda q: (self._separation(answers, q), -pending.index(q)))
 
+    def can_still_change(self, answers: Mapping[str, Any]) -> bool:
+        """Whether answering one of the remaining questions could still change the verdict.
+
+        A one-step look-ahead: when it is false, the interview may offer to stop early (the
+        remaining questions would only refine warnings and confidence).
+        """
+        pending = [q for q in self.relevant_questions(answers) if q.id not in answers and q.type != "text"]
+        return any(self._separation(answers, q)[1] for q in pending)
+
     def _separation(self, answers: Mapping[str, Any], question: Question) -> tuple[int, int]:
         """(distinct verdicts over the question's answers, how many of them differ from the current one)."""
         from .explain import alternative_values
@@ -146,7 +155,8 @@ class Advisor:
         own = [r for r in self.kb.rules_of(form.id) if r.id in fired]
         if any(r.effect == "excludes" for r in own) or not any(r.effect == "supports" for r in own):
             return None
-        return _score(own), _variant(form, own)
+        score = _score(own)
+        return (score, _variant(form, own)) if score > 0 else None
 
     def _build(self, answers: Answers, fired: set[str], dropped: list[str]) -> Recommendation:
         rules = [r for r in self.kb.rules if r.id in fired]
@@ -158,7 +168,7 @@ class Advisor:
             if blockers:
                 excluded.append(ExcludedForm(form=form.id, label=form.label, short_label=form.short_label,
                                              reasons=[_reason(r) for r in blockers], sheet=self._sheet(form)))
-            elif any(r.effect == "supports" for r in own):
+            elif any(r.effect == "supports" for r in own) and _score(own) > 0:
                 ranked.append(self._rank(form, own, unknown))
             else:
                 others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
@@ -169,8 +179,8 @@ class Advisor:
         robustness = self._robustness(answers, unknown)
         if ranked:
             top = ranked[0]
-            # The top form's confidence follows its margin and whether an unknown answer could
-            # dethrone it (robustness), not merely whether unknowns touch its rules.
+            # For the top form, unknown answers cost a level only if one of them could put another
+            # form first (robustness); a close second costs another.
             level = _level(top.score, scoring)
             if len(ranked) >= 2 and top.score - ranked[1].score < scoring.close_margin:
                 level -= 1

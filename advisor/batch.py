@@ -13,20 +13,25 @@ A bad row never stops the batch: it becomes a row with an ``error`` and the othe
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import multiprocessing
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .advice import Advisor
-from .answers import fold
 from .errors import AdvisorError, InputFileError, OutputError
 from .files import check_writable
-from .knowledge import KnowledgeBase
-from .recommendation import Recommendation
+
+if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load pydantic models
+    from .advice import Advisor
+    from .knowledge import KnowledgeBase
+    from .recommendation import Recommendation
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
@@ -51,14 +56,38 @@ class InputRow:
 
 @dataclass(frozen=True)
 class BatchRow:
-    """The outcome for one structure: a recommendation or an error (French, one line)."""
+    """The outcome for one structure: the summary of its recommendation, or an error (French, one line).
+
+    ``top_form`` is the best-ranked form even when ``no_clear_fit`` is true (its score is then below
+    the knowledge base's minimum): read the two together.
+    """
 
     line: int
-    row_id: str | None
-    name: str | None
-    result: Recommendation | None
-    error: str | None
+    row_id: str | None = None
+    name: str | None = None
+    error: str | None = None
+    top_form: str | None = None
+    variant: str | None = None
+    score: int | None = None
+    confidence: str | None = None
+    second_form: str | None = None
+    no_clear_fit: bool | None = None
+    excluded: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     offset: int = 0
+
+    @classmethod
+    def from_result(cls, line: int, row_id: str | None, name: str | None, rec: Recommendation,
+                    offset: int = 0) -> BatchRow:
+        """Summarise a recommendation into one output row."""
+        ranked = rec.recommendations
+        first = ranked[0] if ranked else None
+        return cls(line, row_id, name, None,
+                   top_form=first.form if first else None, variant=first.variant if first else None,
+                   score=first.score if first else None, confidence=first.confidence if first else None,
+                   second_form=ranked[1].form if len(ranked) > 1 else None, no_clear_fit=rec.no_clear_fit,
+                   excluded=tuple(f.form for f in rec.excluded),
+                   warnings=tuple(dict.fromkeys(w.rule for w in rec.warnings)), offset=offset)
 
     @property
     def ok(self) -> bool:
@@ -66,22 +95,11 @@ class BatchRow:
         return self.error is None
 
     def record(self) -> dict[str, Any]:
-        """The output columns (lists stay lists; the CSV writer joins them)."""
-        rec = self.result
-        ranked = rec.recommendations if rec else []
-        first = ranked[0] if ranked else None
-        return {
-            "line": self.line, "id": self.row_id, "name": self.name,
-            "top_form": first.form if first else None,
-            "variant": first.variant if first else None,
-            "score": first.score if first else None,
-            "confidence": first.confidence if first else None,
-            "second_form": ranked[1].form if len(ranked) > 1 else None,
-            "no_clear_fit": rec.no_clear_fit if rec else None,
-            "excluded": [f.form for f in rec.excluded] if rec else [],
-            "warnings": [w.rule for w in rec.warnings] if rec else [],
-            "error": self.error,
-        }
+        """The output columns, in order (lists stay lists; the CSV writer joins them)."""
+        return {"line": self.line, "id": self.row_id, "name": self.name, "top_form": self.top_form,
+                "variant": self.variant, "score": self.score, "confidence": self.confidence,
+                "second_form": self.second_form, "no_clear_fit": self.no_clear_fit,
+                "excluded": list(self.excluded), "warnings": list(self.warnings), "error": self.error}
 
 
 @dataclass
@@ -221,6 +239,8 @@ def _french_json(message: str) -> str:
 
 
 def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow]:
+    from .answers import fold
+
     source = iter(lines)
     first = next((text for text in source if text.strip()), None)
     if first is None:
@@ -280,34 +300,110 @@ def _check_header(path: Path, line: int, header: list[str], kb: KnowledgeBase) -
 
 # --- advising --------------------------------------------------------------------------------
 
-def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None) -> Iterator[BatchRow]:
-    """Advise every structure of an input file, yielding one ``BatchRow`` per structure, in order.
+def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int = 1) -> Iterator[BatchRow]:
+    """Advise every structure of an input file, yielding one ``BatchRow`` per structure, in input order.
 
     A structure whose answers are wrong (or whose consultation fails) gives a row with an error;
     the batch goes on. Only problems with the whole file raise.
+
+    Args:
+        advisor: the advisor to consult.
+        path: the input file.
+        fmt: its format (from the extension or the content when omitted).
+        jobs: worker processes; above 1, each loads the advisor's knowledge base with the default
+            engine, and at most a few chunks of rows are in flight at once (memory stays constant).
 
     Raises:
         InputFileError: the file cannot be read, or its format or CSV header is wrong.
     """
     fmt = fmt or format_of(path, sniff=True)
-    name_question = next((q.id for q in advisor.kb.questions.values() if q.type == "text"), None)
-    for row in read_rows(path, fmt, advisor.kb):
-        name = _name(row.answers, name_question)
-        if row.error is not None or row.answers is None:
-            yield BatchRow(row.line, row.row_id, name, None, row.error, row.offset)
-            continue
-        try:
-            result = advisor.advise(row.answers)
-        except AdvisorError as err:
-            yield BatchRow(row.line, row.row_id, name, None, str(err), row.offset)
-            continue
-        if name_question is not None:
-            name = result.answers.get(name_question, name)
-        yield BatchRow(row.line, row.row_id, name, result, None, row.offset)
+    rows = read_rows(path, fmt, advisor.kb)
+    if jobs <= 1:
+        name_question = _name_question(advisor.kb)
+        for row in rows:
+            yield _advise_row(advisor, row, name_question)
+        return
+    chunks = _chunks(rows, CHUNK_ROWS)
+    first = next(chunks, None)  # a bad header fails here, before any worker starts
+    if first is None:
+        return
+    yield from _parallel(advisor.kb.root, itertools.chain([first], chunks), jobs)
+
+
+def _advise_row(advisor: Advisor, row: InputRow, name_question: str | None) -> BatchRow:
+    name = _name(row.answers, name_question)
+    if row.error is not None or row.answers is None:
+        return BatchRow(row.line, row.row_id, name, row.error, offset=row.offset)
+    try:
+        result = advisor.advise(row.answers)
+    except AdvisorError as err:
+        return BatchRow(row.line, row.row_id, name, str(err), offset=row.offset)
+    if name_question is not None:
+        name = result.answers.get(name_question, name)
+    return BatchRow.from_result(row.line, row.row_id, name, result, row.offset)
+
+
+def _name_question(kb: KnowledgeBase) -> str | None:
+    """The question whose answer names the structure: the knowledge base's first text question."""
+    return next((q.id for q in kb.questions.values() if q.type == "text"), None)
+
+
+# --- parallel mode -----------------------------------------------------------------------------
+
+CHUNK_ROWS = 64
+PARALLEL_FROM_BYTES = 256 * 1024  # about 1,000 structures: below, starting workers costs more than it saves
+_worker: tuple[Advisor, str | None] | None = None
+
+
+def auto_jobs(path: Path) -> int:
+    """One worker per core for inputs big enough to repay the workers' start-up, else 1."""
+    try:
+        big = path.stat().st_size >= PARALLEL_FROM_BYTES
+    except OSError:
+        big = False
+    return max(1, min(os.cpu_count() or 1, 8)) if big else 1
+
+
+def _chunks(rows: Iterator[InputRow], size: int) -> Iterator[list[InputRow]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _parallel(root: Path, chunks: Iterator[list[InputRow]], jobs: int) -> Iterator[BatchRow]:
+    """Advise chunks in worker processes, in order, with a bounded number of chunks in flight."""
+    context = multiprocessing.get_context("spawn")  # fork is unsafe with the engine's C state and threads
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(str(root),))
+    pending: deque[Future[list[BatchRow]]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(_advise_chunk, chunk))
+            if len(pending) >= 3 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(root: str) -> None:
+    global _worker
+    from .advice import Advisor
+    from .knowledge import load_knowledge_base
+
+    advisor = Advisor(load_knowledge_base(root))
+    _worker = (advisor, _name_question(advisor.kb))
+
+
+def _advise_chunk(chunk: list[InputRow]) -> list[BatchRow]:
+    assert _worker is not None, "worker not started"
+    advisor, name_question = _worker
+    return [_advise_row(advisor, row, name_question) for row in chunk]
 
 
 def _name(answers: dict[str, Any] | None, question: str | None) -> str | None:
     """The structure's name: the answer to the knowledge base's first text question, if any."""
+    from .answers import fold
+
     if answers is None or question is None:
         return None
     value = next((v for k, v in answers.items() if isinstance(k, str) and fold(k) == question), None)
@@ -395,7 +491,7 @@ def csv_delimiter(path: Path, fmt: Format) -> str:
 
 
 def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format: str | None = None,
-                  target_format: str | None = None, force: bool = False) -> Iterator[BatchRow]:
+                  target_format: str | None = None, force: bool = False, jobs: int = 1) -> Iterator[BatchRow]:
     """Advise every structure of ``source`` and write the results to ``target`` atomically.
 
     Problems with the whole input or output (missing file, unknown format, bad CSV header, existing
@@ -410,7 +506,7 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
     if target.exists() and source.exists() and target.resolve() == source.resolve():
         raise OutputError(f"{target} est aussi le fichier d'entrée : choisissez un autre fichier de sortie.")
     check_writable(target, force)
-    rows = run_batch(advisor, source, in_fmt)
+    rows = run_batch(advisor, source, in_fmt, jobs)
     first = next(rows, None)  # reads the header: a bad file fails here, before any file is created
     if first is None:
         raise InputFileError(source, "le fichier ne contient aucune structure.")

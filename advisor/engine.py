@@ -9,7 +9,8 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
 - action errors are recorded and raised, and the session's ``exception`` is checked (3);
 - no ``$not`` and no ``any`` in compiled rules: fallbacks and ranking are computed in Python (5, 6);
 - every pattern carries a ``kind`` equality, so it can never match the session state (12);
-- a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14);
+- a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14), and a sink rule so
+  that every fact is handled (deleting the session of an unhandled fact crashes the engine);
 - the definition given to the engine is a deep copy (15);
 - a lock around each consultation (the C extension holds the GIL anyway).
 """
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 
 RULESET = "advisor"
 ASK_PREFIX = "ask:"
+# A catch-all rule that fires last for every situation, so that no fact is ever "not handled":
+# deleting the session of an unhandled fact crashes durable-rules after a few thousand calls
+# (segmentation fault, measured), and an unhandled fact in a batch defers actions (engine-notes §2).
+SINK = "sink"
+SINK_PRI = 65535
 
 _INSTALL_HELP = (
     "le moteur de règles durable-rules ne peut pas être chargé ({error}). Il se compile à l'installation : "
@@ -53,7 +59,8 @@ def compile_ruleset(kb: KnowledgeBase) -> dict[str, Any]:
     """Compile rules and question relevance into a durable-rules ruleset definition (pure data).
 
     Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <name>}``;
-    a question with a relevance condition becomes a pseudo-rule named ``ask:<question id>``.
+    a question with a relevance condition becomes a pseudo-rule named ``ask:<question id>``; a last
+    "sink" rule matches every situation.
     """
     types = {qid: q.type for qid, q in kb.questions.items()}
     entries: list[tuple[str, Any]] = [(r.id, r.when) for r in kb.rules]
@@ -62,6 +69,7 @@ def compile_ruleset(kb: KnowledgeBase) -> dict[str, Any]:
     for name, cond in entries:
         expression = {"$and": [{"kind": FACT_KIND}, compile_condition(cond, types)]}
         definition[name] = {"all": [{"m": expression}], "pri": 0, "run": name}
+    definition[SINK] = {"all": [{"m": {"$and": [{"kind": FACT_KIND}]}}], "pri": SINK_PRI, "run": SINK}
     return {RULESET: definition}
 
 
@@ -74,7 +82,6 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         engine = _import_engine()
-        self._not_handled = engine.MessageNotHandledException
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
         self._errors: dict[str, list[str]] = {}
@@ -86,6 +93,9 @@ class Engine:
         self._host.set_rulesets(copy.deepcopy(self.definition))
 
     def _action(self, name: str) -> Callable[[Any], None]:
+        if name == SINK:
+            return lambda c: None
+
         def record(c: Any) -> None:
             sid = c.s.sid
             try:
@@ -109,11 +119,8 @@ class Engine:
         with self._lock:
             self._traces[sid] = []
             try:
-                try:
-                    self._host.assert_fact(RULESET, fact)
-                except self._not_handled:
-                    pass  # no rule applies: a normal result
-                state = self._host.get_state(RULESET, sid) if self._traces[sid] else {}
+                self._host.assert_fact(RULESET, fact)  # always handled, thanks to the sink rule
+                state = self._host.get_state(RULESET, sid)
                 errors = self._errors.pop(sid, [])
                 if state.get("exception"):
                     errors.append(str(state["exception"]))
@@ -127,13 +134,7 @@ class Engine:
             finally:
                 self._traces.pop(sid, None)
                 self._errors.pop(sid, None)
-                self._delete(sid)
-
-    def _delete(self, sid: str) -> None:
-        try:
-            self._host.delete_state(RULESET, sid)
-        except Exception:  # noqa: BLE001 - a session that was never stored (no rule matched) has nothing to delete
-            pass
+                self._host.delete_state(RULESET, sid)
 
     def is_open(self, sid: str) -> bool:
         """Whether the engine still holds a session (used by tests to prove sessions are deleted)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import io
 import logging
 import re
@@ -87,7 +88,9 @@ def memo_format(path: Path, fmt: str | None = None) -> MemoFormat:
     if fmt is not None:
         if fmt not in TEMPLATES:
             raise OutputError(f"format inconnu « {fmt} » : choisissez md, html ou pdf.")
-        return fmt  # type: ignore[return-value]
+        return fmt
+    if Path(path).is_dir():
+        raise OutputError(f"{path} est un dossier : donnez un nom de fichier, par exemple {Path(path) / 'note.pdf'}.")
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         shown = f"« {suffix} »" if suffix else "absente"
@@ -203,7 +206,8 @@ def format_number(number: int) -> str:
 def chart_rows(rec: Recommendation) -> list[ChartRow]:
     """Bars for every form: ranked forms best first, then forms no answer touched, then excluded ones."""
     best = max((f.score for f in rec.recommendations), default=0)
-    rows = [(f.form, f.label, f.short_label, "ranked", f.score) for f in rec.recommendations]
+    rows: list[tuple[str, str, str, str, int | None]] = [
+        (f.form, f.label, f.short_label, "ranked", f.score) for f in rec.recommendations]
     rows += [(f.form, f.label, f.short_label, "other", None) for f in rec.other_forms]
     rows += [(f.form, f.label, f.short_label, "excluded", None) for f in rec.excluded]
     width = max((len(r[2]) for r in rows), default=0)
@@ -275,7 +279,7 @@ def _load_weasyprint() -> Any:
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import weasyprint
+            weasyprint = importlib.import_module("weasyprint")
     except ImportError:
         raise PdfUnavailableError(_missing(
             "WeasyPrint n'est pas installé", "WeasyPrint avec « pip install 'cooperation-advisor[pdf]' » et, "
@@ -295,7 +299,8 @@ def _load_weasyprint() -> Any:
 def _font_count() -> int | None:
     """How many fonts fontconfig sees (``None`` when this WeasyPrint version hides it)."""
     try:
-        from weasyprint.text.ffi import ffi, fontconfig
+        text_ffi = importlib.import_module("weasyprint.text.ffi")
+        ffi, fontconfig = text_ffi.ffi, text_ffi.fontconfig
     except (ImportError, AttributeError):
         return None
     config = fontconfig.FcInitLoadConfigAndFonts()

@@ -65,8 +65,10 @@ class Status:
     """The forms after an answer: those still in play, those just excluded (with why), those back in play."""
 
     in_play: list[Form]
+    total: int
     excluded: list[ExcludedForm] = field(default_factory=list)
     restored: list[Form] = field(default_factory=list)
+    leader: Form | None = None  # the form ranked first, when one stands out (no "no clear fit")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Interview:
         self.history: list[str] = []  # questions answered or skipped in this session, in asking order
         self._cursor: int | None = None  # index in history while going back, None at the frontier
         self._editing: str | None = None  # question chosen on the review screen
+        self._next: tuple[Question | None] | None = None  # next_question's choice for the current answers
         self._excluded = self._exclusions(advisor.advise(self.answers))
 
     # --- where we are -------------------------------------------------------------------
@@ -143,7 +146,9 @@ class Interview:
             return self.kb.questions[self._editing]
         if self._cursor is not None:
             return self.kb.questions[self.history[self._cursor]]
-        return self.advisor.next_question(self._asked())
+        if self._next is None:  # cached: the choice can be costly and only changes with the answers
+            self._next = (self.advisor.next_question(self._asked()),)
+        return self._next[0]
 
     def progress(self) -> Progress:
         """Question number of ``current()`` and about how many relevant questions follow it."""
@@ -208,10 +213,13 @@ class Interview:
             return Outcome("back", question, "Modification annulée : la réponse précédente est gardée.")
         position = len(self.history) if self._cursor is None else self._cursor
         if position == 0:
+            current = self.current()
             message = "Pas de question précédente."
-            if self.prefilled:
+            if current is None:
+                message += " Tapez le numéro d'une réponse pour la modifier."
+            elif self.prefilled:
                 message += " Les réponses reprises d'un fichier se modifient à l'écran de relecture."
-            return Outcome("notice", self.current(), message)
+            return Outcome("notice", current, message)
         self._cursor = position - 1
         return Outcome("back", self.kb.questions[self.history[self._cursor]])
 
@@ -237,6 +245,7 @@ class Interview:
         gone = set(dropped) | {qid for qid in self.skipped if qid not in relevant}
         self.skipped -= gone
         self.answers = kept
+        self._next = None
         return [q for qid, q in self.kb.questions.items() if qid in gone]
 
     def _advance(self, qid: str) -> None:
@@ -263,7 +272,11 @@ class Interview:
         restored = [self.kb.forms[fid] for fid in self._excluded if fid not in now]
         self._excluded = now
         return Status(in_play=[f for fid, f in self.kb.forms.items() if fid not in now],
-                      excluded=newly, restored=restored)
+                      total=len(self.kb.forms), excluded=newly, restored=restored, leader=self._leader(rec))
+
+    def _leader(self, rec: Recommendation) -> Form | None:
+        top = rec.top
+        return self.kb.forms[top.form] if top is not None and not rec.no_clear_fit else None
 
     @staticmethod
     def _exclusions(rec: Recommendation) -> dict[str, ExcludedForm]:
@@ -274,7 +287,7 @@ class Interview:
         rec = self.advisor.advise(self.answers)
         excluded = self._exclusions(rec)
         return Status(in_play=[f for fid, f in self.kb.forms.items() if fid not in excluded],
-                      excluded=list(excluded.values()))
+                      total=len(self.kb.forms), excluded=list(excluded.values()), leader=self._leader(rec))
 
     # --- review -------------------------------------------------------------------------
 
@@ -311,9 +324,9 @@ class Interview:
 
     # --- result -------------------------------------------------------------------------
 
-    def recommendation(self) -> Recommendation:
-        """The verdict on the answers given so far."""
-        return self.advisor.advise(self.answers)
+    def recommendation(self, explain: bool = True) -> Recommendation:
+        """The verdict on the answers given so far, explained like ``advisor recommend`` (``explain``)."""
+        return self.advisor.advise(self.answers, explain=explain)
 
     def answers_to_save(self) -> dict[str, Any]:
         """The answers to write to a file, skipped optional questions included as blanks."""

@@ -41,18 +41,22 @@ def fallback(question: Question) -> Any:
     return "Structure"
 
 
-def simulate(advisor: Advisor, profile: dict[str, Any]) -> tuple[int, int]:
-    """(questions asked in all, questions needed to reach the final verdict for good)."""
+def simulate(advisor: Advisor, profile: dict[str, Any]) -> tuple[int, int, int]:
+    """(questions asked in all, questions needed to reach the final verdict for good,
+    questions asked when the interview stops as soon as no remaining question can change it)."""
     answers: dict[str, Any] = {}
     verdicts = []
+    early = None
     while (question := advisor.next_question(answers)) is not None:
         answers[question.id] = profile.get(question.id, fallback(question))
         verdicts.append(advisor.outcome(answers))
+        if early is None and not advisor.can_still_change(answers):
+            early = len(verdicts)
     final = verdicts[-1] if verdicts else (None, None)
     stable = len(verdicts)
     while stable > 0 and verdicts[stable - 1] == final:
         stable -= 1
-    return len(verdicts), stable + 1 if verdicts else 0
+    return len(verdicts), stable + 1 if verdicts else 0, early if early is not None else len(verdicts)
 
 
 def random_profile(kb: KnowledgeBase, rng: random.Random) -> dict[str, Any]:
@@ -75,13 +79,13 @@ def random_profile(kb: KnowledgeBase, rng: random.Random) -> dict[str, Any]:
     return profile
 
 
-def measure(kb: KnowledgeBase, profiles: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
-    """Average (questions asked, questions to a stable verdict) per order."""
+def measure(kb: KnowledgeBase, profiles: list[dict[str, Any]]) -> dict[str, tuple[float, ...]]:
+    """Average (questions asked, questions to a stable verdict, questions with early stop) per order."""
     results = {}
     for order in ("file", "smart"):
         advisor = Advisor(kb, order=order)  # type: ignore[arg-type]
         runs = [simulate(advisor, advisor.validate(p)) for p in profiles]
-        results[order] = (statistics.mean(r[0] for r in runs), statistics.mean(r[1] for r in runs))
+        results[order] = tuple(statistics.mean(r[i] for r in runs) for i in range(3))
     return results
 
 
@@ -94,12 +98,13 @@ def main() -> None:
     scenarios = [scenario_answers(kb, s) for _, s in load_scenarios(ROOT / "tests" / "scenarios")]
     rng = random.Random(args.seed)
     randoms = [random_profile(kb, rng) for _ in range(args.random)]
-    print("| Profils | Ordre | Questions posées (moyenne) | Questions jusqu'à une recommandation stable (moyenne) |")
-    print("|---|---|---|---|")
+    print("| Profils | Ordre | Questions posées | Questions jusqu'à une recommandation stable "
+          "| Questions avec arrêt anticipé |")
+    print("|---|---|---|---|---|")
     for name, profiles in ((f"{len(scenarios)} scénarios", scenarios), (f"{len(randoms)} profils aléatoires", randoms)):
-        for order, (asked, stable) in measure(kb, profiles).items():
+        for order, (asked, stable, early) in measure(kb, profiles).items():
             label = "ordre du fichier" if order == "file" else "ordre intelligent"
-            print(f"| {name} | {label} | {asked:.1f} | {stable:.1f} |")
+            print(f"| {name} | {label} | {asked:.1f} | {stable:.1f} | {early:.1f} |")
 
 
 if __name__ == "__main__":

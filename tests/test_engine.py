@@ -242,3 +242,10 @@ def test_isolation_threads_give_the_serial_results(kb: KnowledgeBase) -> None:
 
 def test_no_rule_matching_is_a_normal_empty_result(toy_kb: KnowledgeBase) -> None:
     assert Engine(toy_kb).consult({}) == set()
+
+
+def test_sessions_where_no_rule_matches_are_deleted_safely(toy_kb: KnowledgeBase) -> None:
+    """Deleting the session of an unhandled fact crashed durable-rules; the sink rule prevents it."""
+    engine = Engine(toy_kb)
+    for _ in range(30000):
+        assert engine.consult({}) == set()

@@ -89,8 +89,9 @@ class _Collector(HTMLParser):
 
 def test_export_writes_a_self_contained_site(kb: KnowledgeBase, tmp_path: Path) -> None:
     written = export_site(kb, tmp_path / "site")
-    names = sorted(p.name for p in written)
-    assert names == sorted([f"{s}.html" for s in kb.sheets] + ["index.html"])
+    top = sorted(p.name for p in written if p.parent == tmp_path / "site")
+    assert top == sorted([f"{s}.html" for s in kb.sheets] + ["index.html"])
+    assert (tmp_path / "site/regles/index.html") in written  # the rule book is part of the site
     for path in written:
         html = path.read_text(encoding="utf-8")
         assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html
@@ -99,7 +100,8 @@ def test_export_writes_a_self_contained_site(kb: KnowledgeBase, tmp_path: Path) 
         parser.feed(html)
         assert "script" not in parser.tags and "link" not in parser.tags and not parser.srcs
         for href in parser.hrefs:
-            assert href.startswith(("http://", "https://", "mailto:", "#")) or (tmp_path / "site" / href.split("#")[0]).exists(), href
+            local = (path.parent / href.split("#")[0]).resolve()
+            assert href.startswith(("http://", "https://", "mailto:", "#")) or local.exists(), (path, href)
     index = (tmp_path / "site/index.html").read_text(encoding="utf-8")
     for sheet in kb.sheets.values():
         assert f'href="{sheet.id}.html"' in index

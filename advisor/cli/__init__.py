@@ -101,4 +101,4 @@ def main(args: list[str] | None = None, prog_name: str = "advisor") -> None:
 
 
 # Commands register themselves on ``cli`` when imported.
-from . import compare_cmd, batch_cmd, recommend_cmd, rules_cmd, sheets_cmd  # noqa: E402,F401
+from . import ask_cmd, compare_cmd, batch_cmd, memo_cmd, recommend_cmd, rules_cmd, sheets_cmd  # noqa: E402,F401

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..batch import FORMATS, BatchRow, Summary, batch_to_file
+from ..batch import FORMATS, BatchRow, Summary, auto_jobs, batch_to_file
 from . import EXIT_USER, State, cli, pass_state
 
 MAX_REPORTED_ERRORS = 100
@@ -26,9 +26,12 @@ MAX_REPORTED_ERRORS = 100
 @click.option("--input-format", "input_fmt", type=click.Choice(FORMATS), default=None,
               help="Format de l'entrée (par défaut : d'après l'extension ou le contenu d'ENTRÉE).")
 @click.option("--force", is_flag=True, help="Remplacer SORTIE si elle existe déjà.")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, metavar="N",
+              help="Processus de calcul en parallèle (0, par défaut : un par cœur pour les gros fichiers, "
+                   "un seul sinon).")
 @pass_state
 def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, input_fmt: str | None,
-          force: bool) -> None:
+          force: bool, jobs: int) -> None:
     """Analyse de nombreuses structures d'un coup : une ligne par structure.
 
     ENTRÉE est un fichier JSON Lines (un objet « question : réponse » par ligne) ou CSV (une
@@ -44,7 +47,7 @@ def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, in
       advisor batch structures.jsonl -o resultats.jsonl --force
     """
     rows = batch_to_file(state.advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
-                         force=force)
+                         force=force, jobs=jobs or auto_jobs(input_file))
     summary = Summary()
     size = input_file.stat().st_size
     with _progress(size) as advance:
@@ -63,7 +66,7 @@ def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, in
 @contextlib.contextmanager
 def _progress(size: int) -> Iterator[Any]:
     """A progress bar over the bytes of the input, on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+    if not _stderr_is_terminal():
         yield None
         return
     with click.progressbar(length=size, label="Analyse", file=sys.stderr, show_eta=True,
@@ -76,6 +79,10 @@ def _progress(size: int) -> Iterator[Any]:
             done = offset
 
         yield advance
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
 
 def _report(row: BatchRow, count: int, bar: bool) -> None:
