@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import AnswerError, InputFileError
+from .loader import safe_load
 from .facts import UNKNOWN
 from .models import Question
 
@@ -195,7 +196,7 @@ def load_data_file(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as err:
         line = getattr(getattr(err, "problem_mark", None), "line", getattr(err, "lineno", None))
         where = f" (ligne {line + 1 if isinstance(err, yaml.YAMLError) else line})" if line is not None else ""

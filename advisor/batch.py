@@ -17,10 +17,11 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.pool import AsyncResult
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -353,6 +354,7 @@ def _name_question(kb: KnowledgeBase) -> str | None:
 CHUNK_ROWS = 64
 PARALLEL_FROM_BYTES = 256 * 1024  # about 1,000 structures: below, starting workers costs more than it saves
 _worker: tuple[Advisor, str | None] | None = None
+_worker_error: Exception | None = None
 
 
 def auto_jobs(path: Path) -> int:
@@ -371,43 +373,44 @@ def _chunks(rows: Iterator[InputRow], size: int) -> Iterator[list[InputRow]]:
 
 def _parallel(root: Path, chunks: Iterator[list[InputRow]], jobs: int) -> Iterator[BatchRow]:
     """Advise chunks in worker processes, in order, with a bounded number of chunks in flight."""
-    context = multiprocessing.get_context("spawn")  # fork is unsafe with the engine's C state and threads
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(str(root),))
-    pending: deque[Future[list[BatchRow]]] = deque()
+    context = multiprocessing.get_context("spawn")  # fork is unsafe with the engine's C state
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(root),))
+    pending: deque[AsyncResult[list[BatchRow]]] = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_advise_chunk, chunk))
+            pending.append(pool.apply_async(_advise_chunk, (chunk,)))
             if len(pending) >= 3 * jobs:
-                yield from pending.popleft().result()
+                yield from pending.popleft().get()
         while pending:
-            yield from pending.popleft().result()
+            yield from pending.popleft().get()
+    except BaseException:
+        pool.terminate()  # Ctrl-C, a closed generator or an error: stop the workers now
+        raise
+    else:
+        pool.close()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.join()
 
 
 def _start_worker(root: str) -> None:
-    global _worker
-    from .advice import Advisor
-    from .knowledge import load_knowledge_base
+    """Load the advisor once per worker; Ctrl-C is handled by the parent, which stops the workers."""
+    global _worker, _worker_error
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from .advice import Advisor
+        from .knowledge import load_knowledge_base
 
-    advisor = Advisor(load_knowledge_base(root))
-    _worker = (advisor, _name_question(advisor.kb))
+        advisor = Advisor(load_knowledge_base(root))
+        _worker = (advisor, _name_question(advisor.kb))
+    except Exception as err:  # noqa: BLE001 - re-raised in the parent by the first chunk (a failing
+        _worker_error = err  # initializer would make the pool restart workers forever)
 
 
 def _advise_chunk(chunk: list[InputRow]) -> list[BatchRow]:
-    assert _worker is not None, "worker not started"
+    if _worker is None:
+        raise _worker_error or RuntimeError("worker not started")
     advisor, name_question = _worker
     return [_advise_row(advisor, row, name_question) for row in chunk]
-
-
-def _name(answers: dict[str, Any] | None, question: str | None) -> str | None:
-    """The structure's name: the answer to the knowledge base's first text question, if any."""
-    from .answers import fold
-
-    if answers is None or question is None:
-        return None
-    value = next((v for k, v in answers.items() if isinstance(k, str) and fold(k) == question), None)
-    return value.strip() or None if isinstance(value, str) else None
 
 
 # --- writing ---------------------------------------------------------------------------------

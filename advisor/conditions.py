@@ -11,7 +11,7 @@ result on the engine's fact encoding (see ``facts.py``), which the differential 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .facts import UNKNOWN, choice_field, unknown_field
@@ -20,53 +20,61 @@ from .models import Condition
 Answers = Mapping[str, Any]
 
 
-def evaluate(cond: Condition, answers: Answers) -> bool:
-    """Evaluate a condition on normalised answers (the plain-Python reference semantics)."""
+Predicate = Callable[[Answers], bool]
+
+
+def predicate(cond: Condition) -> Predicate:
+    """Turn a condition into a plain-Python function of normalised answers (the reference semantics).
+
+    The condition tree is walked once here, so evaluating it many times is cheap.
+    """
     if cond.all is not None:
-        return all(evaluate(c, answers) for c in cond.all)
+        parts = [predicate(c) for c in cond.all]
+        return lambda answers: all(p(answers) for p in parts)
     if cond.any is not None:
-        return any(evaluate(c, answers) for c in cond.any)
+        parts = [predicate(c) for c in cond.any]
+        return lambda answers: any(p(answers) for p in parts)
     if cond.not_ is not None:
-        return not evaluate(cond.not_, answers)
+        inner = predicate(cond.not_)
+        return lambda answers: not inner(answers)
     assert cond.question is not None
-    op, operand = cond.operator, cond.value
-    value = answers.get(cond.question)
+    question, op, operand = cond.question, cond.operator, cond.value
     if op == "answered":
-        return (value is not None and value != UNKNOWN) == operand
+        return lambda answers: (answers.get(question) not in (None, UNKNOWN)) == operand
     if op == "unknown":
-        return (value == UNKNOWN) == operand
-    if value is None or value == UNKNOWN:
-        return False
-    return _compare(op, operand, value)
+        return lambda answers: (answers.get(question) == UNKNOWN) == operand
+    compare = _COMPARE[op]
+
+    def test(answers: Answers) -> bool:
+        value = answers.get(question)
+        return value is not None and value != UNKNOWN and compare(value, operand)
+    return test
 
 
-def _compare(op: str, operand: Any, value: Any) -> bool:
-    match op:
-        case "is":
-            return type(value) is type(operand) and bool(value == operand)
-        case "is_not":
-            return not (type(value) is type(operand) and value == operand)
-        case "in":
-            return any(_compare("is", o, value) for o in operand)
-        case "contains":
-            return operand in value
-        case "contains_any":
-            return any(o in value for o in operand)
-        case "contains_all":
-            return all(o in value for o in operand)
-        case "lt":
-            return bool(value < operand)
-        case "lte":
-            return bool(value <= operand)
-        case "gt":
-            return bool(value > operand)
-        case "gte":
-            return bool(value >= operand)
-        case "count_gte":
-            return len(value) >= operand
-        case "count_lte":
-            return len(value) <= operand
-    raise ValueError(f"opérateur inconnu : {op}")
+def evaluate(cond: Condition, answers: Answers) -> bool:
+    """Evaluate a condition once on normalised answers."""
+    return predicate(cond)(answers)
+
+
+def _same(value: Any, operand: Any) -> bool:
+    # Types must match: the engine would take True for 1, the reference must not.
+    return type(value) is type(operand) and bool(value == operand)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "is": _same,
+    "is_not": lambda value, operand: not _same(value, operand),
+    "in": lambda value, operand: any(_same(value, o) for o in operand),
+    "contains": lambda value, operand: operand in value,
+    "contains_any": lambda value, operand: any(o in value for o in operand),
+    "contains_all": lambda value, operand: all(o in value for o in operand),
+    "lt": lambda value, operand: bool(value < operand),
+    "lte": lambda value, operand: bool(value <= operand),
+    "gt": lambda value, operand: bool(value > operand),
+    "gte": lambda value, operand: bool(value >= operand),
+    "count_gte": lambda value, operand: len(value) >= operand,
+    "count_lte": lambda value, operand: len(value) <= operand,
+}
 
 
 # --- compilation to durable-rules ---------------------------------------------------------

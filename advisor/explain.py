@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .knowledge import KnowledgeBase
 
 MAX_CHANGES = 5
-MAX_TRIALS = 4000
+MAX_TRIALS = 1500
 
 
 def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> list[Any]:
@@ -84,8 +84,22 @@ def value_label(question: Question, value: Any) -> str:
 
 
 def what_would_change(advisor: Advisor, rec: Recommendation) -> list[Change]:
-    """The smallest changes (one answer, else two) that put another form first or change the variant."""
-    base_answers = dict(rec.answers)
+    """The smallest changes (one answer, else two) that put another form first or change the variant.
+
+    The search runs on the fast plain-Python evaluator; each change found is then re-run on the
+    advisor's own engine and kept only if the engine agrees.
+    """
+    found = _search(advisor.searcher, dict(rec.answers))
+    confirmed = [c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes])
+                 == (c.form, c.variant)]
+    return confirmed[:MAX_CHANGES]
+
+
+def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
+    return {**answers, **{item.question: item.after for item in change.changes}}
+
+
+def _search(advisor: Advisor, base_answers: dict[str, Any]) -> list[Change]:
     base = advisor.outcome(base_answers)
     trials = 0
     found: dict[tuple[str | None, str | None], Change] = {}
@@ -114,15 +128,15 @@ def what_would_change(advisor: Advisor, rec: Recommendation) -> list[Change]:
                 target = _verified(advisor, changed, [first, second])
                 if target is not None and target != base and target not in found:
                     found[target] = _change(advisor, base_answers, changed, [first, second], target, base)
-    return list(found.values())[:MAX_CHANGES]
+    return list(found.values())
 
 
 def _verified(advisor: Advisor, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
     """The outcome of the changed answers, or None if a changed question no longer applies."""
-    kept, _, _ = advisor.settle(changed)
+    kept, _, fired = advisor.settle(changed)
     if any(qid not in kept for qid in touched):
         return None
-    return advisor.outcome(kept)
+    return advisor.verdict(fired)
 
 
 def _change(advisor: Advisor, before: dict[str, Any], after: dict[str, Any], touched: list[str],

@@ -25,6 +25,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except OSError as err:
         raise OutputError(f"impossible d'écrire dans {folder} ({err.strerror}).") from None
     try:
+        # mkstemp creates the file private (0600); give it the usual permissions of a new file.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -1,6 +1,6 @@
 """Printable recommendation memos (Markdown, HTML, PDF) a structure can hand to its board or a DLA.
 
-All wording lives in ``templates/memo.md.j2`` and ``templates/memo.html.j2`` or in the knowledge
+Every word of the memo lives in ``templates/memo.md.j2`` and ``templates/memo.html.j2`` or in the knowledge
 base; this module only gathers data for them. The PDF is the HTML memo printed by WeasyPrint,
 imported only when a PDF is asked for (the import is slow and needs Pango and fonts).
 """
@@ -107,7 +107,8 @@ def render_memo(advisor: Advisor, answers: Mapping[Any, Any], fmt: MemoFormat = 
         AnswerError: an answer does not fit its question.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
-    return render_recommendation(advisor, advisor.advise(answers), fmt, description=description, today=today)
+    return render_recommendation(advisor, advisor.advise(answers, explain=True), fmt, description=description,
+                                 today=today)
 
 
 def render_recommendation(advisor: Advisor, rec: Recommendation, fmt: MemoFormat = "md", *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .conditions import evaluate
+from .conditions import Predicate, predicate
 from .engine import ASK_PREFIX
 
 if TYPE_CHECKING:
@@ -22,9 +22,10 @@ class ReferenceEvaluator:
     """Evaluates every rule and relevance condition directly in Python."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._entries: list[tuple[str, Condition]] = [(r.id, r.when) for r in kb.rules]
-        self._entries += [(ASK_PREFIX + qid, cond) for qid, cond in kb.question_conditions()]
+        entries: list[tuple[str, Condition]] = [(r.id, r.when) for r in kb.rules]
+        entries += [(ASK_PREFIX + qid, cond) for qid, cond in kb.question_conditions()]
+        self._predicates: list[tuple[str, Predicate]] = [(name, predicate(cond)) for name, cond in entries]
 
     def consult(self, answers: Mapping[str, Any]) -> set[str]:
         """The names whose condition holds for these normalised answers."""
-        return {name for name, cond in self._entries if evaluate(cond, answers)}
+        return {name for name, holds in self._predicates if holds(answers)}

@@ -16,7 +16,7 @@ import yaml
 from pydantic import Field
 
 from .errors import KnowledgeBaseError
-from .loader import validate
+from .loader import safe_load, validate
 from .models import Id, SheetFormat, StrictModel, Text, Url
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -133,7 +133,7 @@ def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
     if not match:
         raise KnowledgeBaseError(path, "en-tête YAML manquant : la fiche doit commencer par « --- »", path.stem)
     try:
-        front = yaml.safe_load(match.group(1))
+        front = safe_load(match.group(1))
     except yaml.YAMLError:
         raise KnowledgeBaseError(path, "en-tête YAML invalide", path.stem) from None
     meta = validate(SheetMeta, front, path, path.stem)

@@ -141,3 +141,30 @@ def test_python_dash_m_runs_the_cli() -> None:
 
     result = subprocess.run([sys.executable, "-m", "advisor", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "Conseiller en coopération" in result.stdout
+
+
+def test_every_command_is_listed_and_documented(invoke) -> None:  # type: ignore[no-untyped-def]
+    """The lazy command table of ``advisor --help`` matches the commands the modules define."""
+    import click
+
+    from advisor.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help, name
+    assert set(cli.commands) == set(COMMANDS)
+    listing = invoke("--help").stdout
+    assert all(name in listing for name in COMMANDS)
+
+
+def test_help_does_not_load_the_engine() -> None:
+    """``advisor --help`` must start fast: no pydantic, engine or templates behind it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from advisor.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pydantic', 'durable', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[]")

@@ -120,7 +120,8 @@ def test_compare_cli(invoke) -> None:  # type: ignore[no-untyped-def]
 def test_smart_order_reaches_a_stable_verdict_sooner(kb: KnowledgeBase) -> None:
     from advisor.checks import load_scenarios, scenario_answers
 
-    profiles = [scenario_answers(kb, s) for _, s in load_scenarios(ROOT / "tests" / "scenarios")]
+    # Every third scenario keeps the test fast; bench/interview_length.py measures them all.
+    profiles = [scenario_answers(kb, s) for _, s in load_scenarios(ROOT / "tests" / "scenarios")][::3]
     results = measure(kb, profiles)
     assert results["smart"][1] < results["file"][1]
 

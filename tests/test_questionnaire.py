@@ -1,9 +1,4 @@
-"""The interview state machine (no CLI): typing convention, going back, status, review, resume.
-
-The toy knowledge base is consulted with the plain-Python reference evaluator here: durable-rules
-crashes when the very first consultation of a new engine fires nothing, which is the case for the
-toy base on empty answers (reported to the engine's owner).
-"""
+"""The interview state machine (no CLI): typing convention, going back, status, review, resume."""
 
 from __future__ import annotations
 
@@ -23,9 +18,9 @@ from advisor.reference import ReferenceEvaluator
 
 
 @pytest.fixture(scope="module")
-def toy(toy_kb: KnowledgeBase) -> Advisor:
-    """The toy advisor on the reference evaluator."""
-    return Advisor(toy_kb, ReferenceEvaluator(toy_kb))
+def toy(toy_advisor: Advisor) -> Advisor:
+    """The toy advisor (commuting), on the durable-rules engine."""
+    return toy_advisor
 
 
 def typed(question: Question, value: Any) -> str:
@@ -144,7 +139,7 @@ def test_the_next_question_is_chosen_by_the_advisor_only(toy_kb: KnowledgeBase) 
             pending = [q for q in self.relevant_questions(answers) if q.id not in answers]
             return pending[-1] if pending else None
 
-    interview = Interview(Backwards(toy_kb, ReferenceEvaluator(toy_kb)))
+    interview = Interview(Backwards(toy_kb, ReferenceEvaluator(toy_kb)))  # any consultant will do
     asked = answer_all(interview, {"distance_km": 3, "weather": "sunny", "extras": ["exercise"]})
     assert asked == ["extras", "weather", "distance_km"]
 

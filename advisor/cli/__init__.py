@@ -7,6 +7,7 @@ a one-line French message and an exit code in one place (``AdvisorGroup.invoke``
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -44,8 +45,35 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+# Command name → (module of advisor.cli that defines it, one-line help). Modules are imported only
+# when their command runs, so that ``advisor --help`` stays fast; a test keeps the help in sync.
+COMMANDS = {
+    "ask": ("ask_cmd", "Questionnaire interactif : répondez et obtenez la recommandation."),
+    "batch": ("batch_cmd", "Traite un fichier de nombreuses structures (CSV ou JSON Lines)."),
+    "compare": ("compare_cmd", "Compare côte à côte les formes encore en jeu."),
+    "memo": ("memo_cmd", "Écrit la note d'orientation imprimable (Markdown, HTML ou PDF)."),
+    "questions": ("recommend_cmd", "Liste les questions du conseiller et leurs choix."),
+    "recommend": ("recommend_cmd", "Recommande des formes de coopération pour un fichier de réponses."),
+    "rules": ("rules_cmd", "Outils pour les auteurs de règles (vérification, livre des règles)."),
+    "sheets": ("sheets_cmd", "Fiches ressources : les lire dans le terminal ou les publier en HTML."),
+}
+
+
 class AdvisorGroup(click.Group):
-    """A click group that reports library errors as French one-liners, never as tracebacks."""
+    """A click group that loads commands on demand and reports library errors as French one-liners."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
+        with formatter.section("Commandes"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ..errors import AdvisorError
@@ -55,7 +83,8 @@ class AdvisorGroup(click.Group):
         except AdvisorError as err:
             click.echo(f"Erreur : {err}", err=True)
             ctx.exit(err.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt,
+                BrokenPipeError):
             raise
         except Exception as err:  # noqa: BLE001 - the one place where anything unexpected is reported
             if os.environ.get("ADVISOR_DEBUG"):
@@ -98,7 +127,7 @@ def main(args: list[str] | None = None, prog_name: str = "advisor") -> None:
     except KeyboardInterrupt:
         click.echo("\nInterrompu.", err=True)
         sys.exit(EXIT_INTERRUPTED)
-
-
-# Commands register themselves on ``cli`` when imported.
-from . import ask_cmd, compare_cmd, batch_cmd, memo_cmd, recommend_cmd, rules_cmd, sheets_cmd  # noqa: E402,F401
+    except BrokenPipeError:
+        # The reader went away (``advisor … | head``): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)

@@ -77,7 +77,7 @@ class Saver:
     def text(self, interview: Interview) -> str:
         return dump_answers(self.kb, interview.answers_to_save(), self.description)
 
-    def save(self, interview: Interview, console: Console) -> None:
+    def save(self, interview: Interview) -> None:
         if self.path is None:
             return
         try:
@@ -91,8 +91,8 @@ class Saver:
         """Save on interruption: to --save, else to a new file in the current (or temporary) folder."""
         text = self.text(interview)
         candidates = [] if self.path is None or self.warned else [self.path]
-        if not candidates and not interview.answers and not interview.skipped:
-            return None
+        if not candidates and not interview.answers:
+            return None  # nothing worth a new file (at most a few optional questions skipped)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         candidates += [_free_path(folder / f"reponses-conseiller-{stamp}.yaml")
                        for folder in (Path.cwd(), Path(tempfile.gettempdir()))]
@@ -161,7 +161,8 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
     if memo_path is not None:
         _write_memo(memo_path, interview, saver, console)
     if save_path is not None:
-        console.say(f"Vos réponses sont enregistrées dans {save_path}.")
+        kept = saver.save_somewhere(interview) if saver.warned else save_path
+        console.say(f"Vos réponses sont enregistrées dans {kept}." if kept else "")
     else:
         console.say("Astuce : ajoutez --save FICHIER pour garder vos réponses et les reprendre plus tard.", dim=True)
 
@@ -213,7 +214,7 @@ def _run(console: Console, interview: Interview, saver: Saver) -> None:
             return
         _show_outcome(console, outcome)
         if outcome.changed:
-            saver.save(interview, console)
+            saver.save(interview)
 
 
 def _show_question(console: Console, interview: Interview, question: Question) -> None:

@@ -18,9 +18,9 @@ MAX_REPORTED_ERRORS = 100
 
 @cli.command()
 @click.argument("input_file", metavar="ENTRÉE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "output_file", metavar="SORTIE", required=True,
+@click.option("-o", "--output", "output_file", metavar="SORTIE", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="Fichier de résultats (.jsonl ou .csv).")
+              help="Fichier de résultats (.jsonl ou .csv), obligatoire.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Format de la sortie (par défaut : d'après l'extension de SORTIE).")
 @click.option("--input-format", "input_fmt", type=click.Choice(FORMATS), default=None,
@@ -30,7 +30,7 @@ MAX_REPORTED_ERRORS = 100
               help="Processus de calcul en parallèle (0, par défaut : un par cœur pour les gros fichiers, "
                    "un seul sinon).")
 @pass_state
-def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, input_fmt: str | None,
+def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | None, input_fmt: str | None,
           force: bool, jobs: int) -> None:
     """Analyse de nombreuses structures d'un coup : une ligne par structure.
 
@@ -46,6 +46,8 @@ def batch(state: State, input_file: Path, output_file: Path, fmt: str | None, in
       advisor batch structures.csv -o resultats.csv
       advisor batch structures.jsonl -o resultats.jsonl --force
     """
+    if output_file is None:
+        raise click.UsageError("indiquez le fichier de résultats avec -o SORTIE (.jsonl ou .csv).")
     rows = batch_to_file(state.advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
                          force=force, jobs=jobs or auto_jobs(input_file))
     summary = Summary()

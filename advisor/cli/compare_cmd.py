@@ -12,7 +12,7 @@ from . import State, cli, pass_state
 
 
 @cli.command("compare")
-@click.argument("answers_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("answers_file", required=False, type=click.Path(path_type=Path))
 @click.option("--example", metavar="NOM", help="Utiliser une situation d'exemple fournie.")
 @click.option("--forms", metavar="IDS", help="Formes à comparer, séparées par des virgules (ex. gme,ges).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,

@@ -13,7 +13,7 @@ from .display import format_recommendation
 
 
 @cli.command()
-@click.argument("answers_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("answers_file", required=False, type=click.Path(path_type=Path))
 @click.option("--example", "example", metavar="NOM", is_flag=False, flag_value="", default=None,
               help="Utiliser une situation d'exemple fournie (sans NOM : liste des exemples).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
