@@ -270,7 +270,8 @@ def _reason(rule: Rule) -> Reason:
 
 
 def _score(own: list[Rule]) -> int:
-    return sum((r.weight or 0) * (1 if r.effect == "supports" else -1) for r in own if r.effect in ("supports", "weakens"))
+    signs = {"supports": 1, "weakens": -1}
+    return sum((r.weight or 0) * signs[r.effect] for r in own if r.effect in signs)
 
 
 def _selectors(own: list[Rule]) -> list[Rule]:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import AnswerError, InputFileError
-from .loader import safe_load
 from .facts import UNKNOWN
+from .loader import safe_load
 from .models import Question
 
 if TYPE_CHECKING:

@@ -20,13 +20,13 @@ import os
 import signal
 import tempfile
 from collections import deque
-from collections.abc import Iterator
-from multiprocessing.pool import AsyncResult
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from .errors import AdvisorError, InputFileError, OutputError
+from .errors import AdvisorError, EngineError, InputFileError, OutputError
 from .files import check_writable
 
 if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load pydantic models
@@ -127,7 +127,7 @@ def format_of(path: Path, explicit: str | None = None, sniff: bool = False) -> F
     if explicit:
         if explicit not in FORMATS:
             raise InputFileError(path, f"format inconnu « {explicit} » (formats : {', '.join(FORMATS)}).")
-        return explicit  # type: ignore[return-value]
+        return explicit
     by_extension = EXTENSIONS.get(path.suffix.lower())
     if by_extension:
         return by_extension
@@ -182,8 +182,9 @@ class _Lines:
             yield text
 
     def problem(self, first: int, last: int) -> str | None:
-        """The first reading problem among physical lines first..last, if any."""
-        return next((self.bad.pop(n) for n in range(first, last + 1) if n in self.bad), None)
+        """The first reading problem among physical lines first..last, if any (forgets them all)."""
+        found = [self.bad.pop(n) for n in range(first, last + 1) if n in self.bad]
+        return found[0] if found else None
 
 
 def read_rows(path: Path, fmt: Format, kb: KnowledgeBase) -> Iterator[InputRow]:
@@ -261,7 +262,9 @@ def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow
         except StopIteration:
             return
         except csv.Error as err:
-            yield InputRow(start, None, f"ligne CSV mal formée ({err})", offset=lines.offset)
+            why = ("guillemet ouvert et jamais fermé" if "field limit" in str(err)
+                   else "ligne CSV mal formée")
+            yield InputRow(start, None, why, offset=lines.offset)
             continue
         problem = lines.problem(start, lines.number)
         if problem:
@@ -272,7 +275,11 @@ def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow
         row = dict(zip(header, cells, strict=False))
         row_id = row.pop(ID_FIELD, None) or None
         error = None
-        if len(cells) > len(header):
+        spread = [q for q, cell in row.items() if "\n" in cell and kb.questions[q].type != "text"]
+        if spread:
+            error = (f"guillemet ouvert et jamais fermé ? la colonne « {spread[0]} » s'étend des lignes {start} "
+                     f"à {lines.number}")
+        elif len(cells) > len(header):
             error = (f"{len(cells)} colonnes pour {len(header)} dans l'en-tête (un séparateur en trop ? "
                      "mettez entre guillemets les textes qui en contiennent)")
         yield InputRow(start, row, error, row_id=row_id, offset=lines.offset)
@@ -344,6 +351,16 @@ def _advise_row(advisor: Advisor, row: InputRow, name_question: str | None) -> B
     return BatchRow.from_result(row.line, row.row_id, name, result, row.offset)
 
 
+def _name(answers: dict[str, Any] | None, question: str | None) -> str | None:
+    """The structure's name: the raw answer to the knowledge base's first text question, if any."""
+    from .answers import fold
+
+    if answers is None or question is None:
+        return None
+    value = next((v for k, v in answers.items() if isinstance(k, str) and fold(k) == question), None)
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _name_question(kb: KnowledgeBase) -> str | None:
     """The question whose answer names the structure: the knowledge base's first text question."""
     return next((q.id for q in kb.questions.values() if q.type == "text"), None)
@@ -408,7 +425,8 @@ def _start_worker(root: str) -> None:
 
 def _advise_chunk(chunk: list[InputRow]) -> list[BatchRow]:
     if _worker is None:
-        raise _worker_error or RuntimeError("worker not started")
+        # A plain AdvisorError subclass: it crosses the process boundary (pickle) intact.
+        raise EngineError(f"processus de calcul parallèle : {_worker_error}")
     advisor, name_question = _worker
     return [_advise_row(advisor, row, name_question) for row in chunk]
 
@@ -494,7 +512,7 @@ def csv_delimiter(path: Path, fmt: Format) -> str:
 
 
 def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format: str | None = None,
-                  target_format: str | None = None, force: bool = False, jobs: int = 1) -> Iterator[BatchRow]:
+                  target_format: str | None = None, force: bool = False, jobs: int = 1) -> Generator[BatchRow]:
     """Advise every structure of ``source`` and write the results to ``target`` atomically.
 
     Problems with the whole input or output (missing file, unknown format, bad CSV header, existing
@@ -517,7 +535,7 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
 
 
 def _write_rows(first: BatchRow, rows: Iterator[BatchRow], target: Path, fmt: Format, delimiter: str,
-                force: bool) -> Iterator[BatchRow]:
+                force: bool) -> Generator[BatchRow]:
     with AtomicOutput(target, force) as output:
         writer = BatchWriter(output.stream, fmt, delimiter)
         writer.write(first)

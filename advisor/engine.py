@@ -49,7 +49,7 @@ _INSTALL_HELP = (
 
 def _import_engine() -> Any:
     try:
-        import durable.engine
+        import durable.engine  # type: ignore[import-untyped]
     except ImportError as err:  # the C extension failed to build or to load
         raise EngineUnavailableError(_INSTALL_HELP.format(error=err)) from None
     return durable.engine
@@ -146,7 +146,7 @@ class Engine:
 
 
 def _host_class(engine: Any) -> type:
-    class _Host(engine.Host):  # type: ignore[misc, name-defined]
+    class _Host(engine.Host):  # type: ignore[misc]
         """A private Host: actions resolved by name, no background dispatcher."""
 
         def __init__(self, actions: Callable[[str], Callable[[Any], None]]) -> None:

@@ -250,7 +250,8 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
             rule_form[rule.id] = form_id
             sources[rule.id] = path
 
-    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, load_sheets(base / "sheets", meta.sheet_format), sources)
+    sheets = load_sheets(base / "sheets", meta.sheet_format)
+    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, sheets, sources)
     if check:
         problems = kb.problems()
         if problems:

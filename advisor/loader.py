@@ -109,7 +109,8 @@ _MESSAGES = {
 def _french(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    got = f" (reçu : {error['input']!r})" if kind not in ("missing",) and not isinstance(error.get("input"), dict) else ""
+    shown = kind != "missing" and not isinstance(error.get("input"), dict)
+    got = f" (reçu : {error['input']!r})" if shown else ""
     if kind == "literal_error":
         return f"valeur non autorisée{got} ; valeurs possibles : {ctx.get('expected', '')}"
     if kind == "string_pattern_mismatch":

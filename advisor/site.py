@@ -13,8 +13,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from .files import write_atomic
 from .errors import OutputError
+from .files import write_atomic
 from .knowledge import KnowledgeBase
 from .sheets import Sheet
 

@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     kb = load_knowledge_base()
     scenarios = [scenario_answers(kb, s) for _, s in load_scenarios(ROOT / "tests" / "scenarios")]
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible test profiles, not security
     randoms = [random_profile(kb, rng) for _ in range(args.random)]
     print("| Profils | Ordre | Questions posées | Questions jusqu'à une recommandation stable "
           "| Questions avec arrêt anticipé |")

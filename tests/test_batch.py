@@ -221,6 +221,33 @@ def test_csv_rows_with_too_many_cells_or_bad_values_are_reported(tmp_path, toy_k
     assert "5 structures traitées, 2 en erreur" in result.stdout
 
 
+def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path, toy_kb, invoke):
+    single = next(q for q in toy_kb.questions.values() if q.type == "single")
+    ok = single.choices[0].id
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,{single.id}\na,{ok}\nx,\"{ok}\n" + "".join(f"r{n},{ok}\n" for n in range(50)),
+                      encoding="utf-8")
+    result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"Ligne 3 : guillemet ouvert et jamais fermé ? la colonne « {single.id} » "
+                                     "s'étend des lignes 3 à 53")
+    assert [r["line"] for r in read_csv(tmp_path / "out.csv")] == ["2", "3"]
+
+
+def test_a_huge_unclosed_cell_is_cut_and_the_rest_read(tmp_path, toy_kb, invoke):
+    single = next(q for q in toy_kb.questions.values() if q.type == "single")
+    ok = single.choices[0].id
+    filler = "".join(f"r{n},{ok}{' ' * 100}\n" for n in range(2000))  # over the 128 Kio cell limit
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,{single.id}\nx,\"{ok}\n{filler}last,{ok}\n", encoding="utf-8")
+    result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Ligne 2 : guillemet ouvert et jamais fermé")
+    out = read_csv(tmp_path / "out.csv")
+    assert out[0]["line"] == "2" and out[-1]["id"] == "last" and out[-1]["line"] == str(2000 + 3)
+    assert all(not r["error"] for r in out[1:])
+
+
 def test_a_line_too_long_is_reported_without_being_loaded(tmp_path, toy_kb, invoke):
     good = json.dumps(valid_rows(toy_kb)[0])
     source = tmp_path / "in.jsonl"
@@ -405,3 +432,30 @@ def test_memory_does_not_grow_with_the_input(tmp_path, toy_kb, toy_advisor):
     small = _peak_memory(tmp_path, fixed, rows, 2_000)
     large = _peak_memory(tmp_path, fixed, rows, 20_000)
     assert large < small * 1.5 + 64 * 1024, (small, large)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_cleanly_with_exit_130_and_no_file(tmp_path, toy_kb, jobs):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = write_jsonl(tmp_path / "in.jsonl", valid_rows(toy_kb) * 20_000)
+    target = tmp_path / "out.csv"
+    env = {k: v for k, v in os.environ.items() if k != "ADVISOR_DATA_DIR"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(target),
+         "--jobs", jobs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a background shell ignores SIGINT
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.csv.*.tmp")):  # the batch has started writing
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrompu après" in err and "n'a pas été créé" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]

@@ -101,8 +101,9 @@ def test_rules_check_fails_clearly_on_a_broken_knowledge_base(invoke, tmp_path: 
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     shutil.copytree(ROOT / "sheets", tmp_path / "sheets")
     path = tmp_path / "rules/forms/jvs.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("{question: activity_viable, is: false}",
-                                                             "{question: activity_viable, is: maybe}"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("{question: activity_viable, is: false}", "{question: activity_viable, is: maybe}")
+    path.write_text(text, encoding="utf-8")
     result = invoke("--data-dir", str(tmp_path), "rules", "check")
     assert result.exit_code == 2
     assert "jvs.yaml" in result.stderr and "jvs.not_viable" in result.stderr and "true ou false" in result.stderr

@@ -172,7 +172,8 @@ def bad_value(question: Question) -> st.SearchStrategy[Any]:
                 options.append(st.integers(max_value=question.min - 1))
         case _:
             options = [st.integers(), st.booleans(), st.lists(st.text(), min_size=1),
-                       st.text(min_size=MAX_TEXT + 1, max_size=MAX_TEXT + 50).filter(lambda t: len(" ".join(t.split())) > MAX_TEXT),
+                       st.text(min_size=MAX_TEXT + 1, max_size=MAX_TEXT + 50).filter(
+                           lambda t: len(" ".join(t.split())) > MAX_TEXT),
                        st.text(min_size=1, max_size=10).map(lambda t: t + "\x07")]
     return st.one_of(*options, JUNK, *unknown)
 

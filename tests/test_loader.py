@@ -45,7 +45,8 @@ def test_yaml_syntax_error_names_file_and_line(data: Path) -> None:
 
 
 def test_unknown_key_names_the_rule(data: Path) -> None:
-    edit(data / "rules/forms/ptce.yaml", "  - id: ptce.research_training\n", "  - id: ptce.research_training\n    colour: red\n")
+    rule = "  - id: ptce.research_training\n"
+    edit(data / "rules/forms/ptce.yaml", rule, rule + "    colour: red\n")
     message = load_error(data)
     assert "ptce.yaml" in message and "ptce.research_training" in message and "champ inconnu" in message
 
@@ -67,7 +68,8 @@ def test_rule_on_unknown_question(data: Path) -> None:
     edit(data / "rules/forms/tzcld.yaml", "{question: collectivity_carries, is: false}",
          "{question: collectivity_ready, is: false}")
     message = load_error(data)
-    assert "tzcld.yaml" in message and "tzcld.no_collectivity" in message and "question inconnue « collectivity_ready »" in message
+    assert "tzcld.yaml" in message and "tzcld.no_collectivity" in message
+    assert "question inconnue « collectivity_ready »" in message
 
 
 def test_unknown_choice_in_a_condition(data: Path) -> None:

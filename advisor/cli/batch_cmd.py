@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..batch import FORMATS, BatchRow, Summary, auto_jobs, batch_to_file
-from . import EXIT_USER, State, cli, pass_state
+from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
 
 MAX_REPORTED_ERRORS = 100
 
@@ -52,8 +54,14 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
                          force=force, jobs=jobs or auto_jobs(input_file))
     summary = Summary()
     size = input_file.stat().st_size
-    with _progress(size) as advance:
+    with _progress(size) as advance, _interruptible() as interrupted:
         for row in rows:
+            if interrupted():
+                rows.close()  # deletes the temporary file, stops the workers
+                state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
+                click.echo(f"\nInterrompu après {_n(summary.processed)} structure(s) : {output_file} "
+                           f"{state_of_output}.", err=True)
+                raise click.exceptions.Exit(EXIT_INTERRUPTED)
             summary.processed += 1
             if not row.ok:
                 summary.failed += 1
@@ -81,6 +89,31 @@ def _progress(size: int) -> Iterator[Any]:
             done = offset
 
         yield advance
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], bool]]:
+    """Turn the first Ctrl-C into a flag checked between structures.
+
+    A KeyboardInterrupt raised inside the rules engine would be caught by durable-rules and
+    reported as an engine error on one line; a flag lets the current structure finish and the
+    batch stop cleanly. A second Ctrl-C interrupts at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    hits = []
+
+    def handler(signum: int, frame: Any) -> None:
+        hits.append(signum)
+        if len(hits) > 1:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(hits)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stderr_is_terminal() -> bool:

@@ -31,7 +31,11 @@ def compare_cmd(state: State, answers_file: Path | None, example: str | None, fo
     advisor = state.advisor
     if answers_file and example:
         raise click.UsageError("donnez un fichier de réponses ou --example NOM, pas les deux.")
-    raw = advisor.kb.example(example).answers if example else read_answers_file(answers_file)[0] if answers_file else None
+    raw = None
+    if example:
+        raw = advisor.kb.example(example).answers
+    elif answers_file:
+        raw = read_answers_file(answers_file)[0]
     rec = advisor.advise(raw) if raw is not None else None
     wanted = [f.strip() for f in forms.split(",") if f.strip()] if forms else None
     result = compare(advisor.kb, rec, wanted)

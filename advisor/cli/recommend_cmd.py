@@ -33,9 +33,12 @@ def recommend(state: State, answers_file: Path | None, example: str | None, fmt:
         for name in advisor.kb.example_names():
             click.echo(f"{name}\t{advisor.kb.example(name).description}")
         return
-    if (answers_file is None) == (example is None):
+    if example is not None and answers_file is None:
+        raw = advisor.kb.example(example).answers
+    elif answers_file is not None and example is None:
+        raw = read_answers_file(answers_file)[0]
+    else:
         raise click.UsageError("donnez un fichier de réponses ou --example NOM (mais pas les deux).")
-    raw = advisor.kb.example(example).answers if example else read_answers_file(answers_file)[0]
     result = advisor.advise(raw, explain=True)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
