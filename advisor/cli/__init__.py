@@ -86,6 +86,10 @@ class AdvisorGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt,
                 BrokenPipeError):
             raise
+        except ImportError as err:
+            click.echo(f"Erreur : une bibliothèque nécessaire manque ({err.name or err}). Réinstallez le conseiller "
+                       "avec ses dépendances : pip install -e . (depuis le dossier du projet).", err=True)
+            ctx.exit(EXIT_INTERNAL)
         except Exception as err:  # noqa: BLE001 - the one place where anything unexpected is reported
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()
