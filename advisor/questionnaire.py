@@ -13,7 +13,9 @@ Typing convention, the same for every knowledge base (``hint()`` spells it out i
 - « je ne sais pas », where the question allows it: ``0`` for choice and yes/no questions, ``nsp``
   (or « je ne sais pas ») everywhere — on number questions ``0`` is a number;
 - ``?`` shows the help, ``<`` goes back, an empty line skips an optional question or keeps the
-  answer already given.
+  answer already given;
+- ``fin`` goes straight to the review once no remaining question can change the verdict
+  (``Status.settled``): the interview gets shorter, the unasked questions stay unanswered.
 
 A question skipped with an empty line has no answer; to tell ``Advisor.next_question`` it was
 asked, the interview passes it as « je ne sais pas ». For every condition an unknown answer and
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 HELP = "?"
 BACK = "<"
+FINISH = "fin"
 UNKNOWN_DIGIT = "0"
 SKIPPED = ""  # how a skipped optional question is written to an answers file (read back as "no answer")
 _NUMBERS = re.compile(r"^[\d\s,;\-]+$")
@@ -69,6 +72,7 @@ class Status:
     excluded: list[ExcludedForm] = field(default_factory=list)
     restored: list[Form] = field(default_factory=list)
     leader: Form | None = None  # the form ranked first, when one stands out (no "no clear fit")
+    settled: bool = False  # no remaining question could change the verdict: « fin » may end the interview
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ class Interview:
         self._cursor: int | None = None  # index in history while going back, None at the frontier
         self._editing: str | None = None  # question chosen on the review screen
         self._next: tuple[Question | None] | None = None  # next_question's choice for the current answers
+        self.finished_early = False  # « fin » typed once the verdict could no longer change
         self._excluded = self._exclusions(advisor.advise(self.answers))
 
     # --- where we are -------------------------------------------------------------------
@@ -146,6 +151,8 @@ class Interview:
             return self.kb.questions[self._editing]
         if self._cursor is not None:
             return self.kb.questions[self.history[self._cursor]]
+        if self.finished_early:
+            return None
         if self._next is None:  # cached: the choice can be costly and only changes with the answers
             self._next = (self.advisor.next_question(self._asked()),)
         return self._next[0]
@@ -189,6 +196,13 @@ class Interview:
             return Outcome("help", question, question.help)
         if text == BACK:
             return self.back()
+        if fold(text) == FINISH and self._cursor is None:
+            if self.advisor.can_still_change(self._asked()):
+                return Outcome("invalid", question, "Les questions restantes peuvent encore changer la "
+                                                    "recommandation : répondez-y d'abord.")
+            self.finished_early = True
+            return Outcome("notice", None, "Questions restantes passées : elles ne pouvaient plus changer la "
+                                           "forme recommandée.")
         if not text:
             if question.id in self.answers or question.id in self.skipped:
                 self._advance(question.id)
@@ -225,6 +239,8 @@ class Interview:
 
     def _set(self, question: Question, value: Any) -> Outcome:
         answers = {k: v for k, v in self.answers.items() if k != question.id}
+        if self.finished_early and self.advisor.can_still_change({**self._asked(), question.id: value}):
+            self.finished_early = False  # a changed answer reopens questions that matter again
         if value is None:
             self.skipped.add(question.id)
         else:
@@ -271,8 +287,10 @@ class Interview:
         newly = [e for fid, e in now.items() if fid not in self._excluded]
         restored = [self.kb.forms[fid] for fid in self._excluded if fid not in now]
         self._excluded = now
+        pending = self.current() is not None
         return Status(in_play=[f for fid, f in self.kb.forms.items() if fid not in now],
-                      total=len(self.kb.forms), excluded=newly, restored=restored, leader=self._leader(rec))
+                      total=len(self.kb.forms), excluded=newly, restored=restored, leader=self._leader(rec),
+                      settled=pending and not self.advisor.can_still_change(self._asked()))
 
     def _leader(self, rec: Recommendation) -> Form | None:
         top = rec.top

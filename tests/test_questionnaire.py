@@ -318,3 +318,24 @@ def test_whatever_is_typed_the_interview_never_breaks(toy: Advisor, lines: list[
         if outcome.kind == "finish":
             break
     assert interview.recommendation(explain=False) == toy.advise(interview.answers)
+
+
+def test_fin_ends_the_interview_once_nothing_can_change(advisor: Advisor, kb: KnowledgeBase) -> None:
+    """Typing « fin » skips the questions that could no longer change the recommended form."""
+    profile = advisor.validate(kb.example("gme-brunoy").answers)
+    interview = Interview(advisor)
+    refused = interview.answer("fin")
+    assert refused.kind == "invalid" and "répondez-y d'abord" in (refused.message or "")
+    settled = None
+    while (question := interview.current()) is not None:
+        outcome = interview.answer(typed(question, profile.get(question.id, UNKNOWN if question.allow_unknown else None)))
+        if outcome.status is not None and outcome.status.settled:
+            settled = outcome
+            break
+    assert settled is not None, "the verdict should settle before the last question"
+    before = advisor.outcome(interview.answers)
+    finish = interview.answer("fin")
+    assert finish.kind == "notice" and interview.current() is None
+    assert advisor.outcome(interview.answers) == before
+    full = advisor.advise(profile)
+    assert (full.recommendations[0].form, full.recommendations[0].variant) == before

@@ -255,6 +255,9 @@ def _show_outcome(console: Console, outcome: Outcome) -> None:
         for excluded in outcome.status.excluded:
             why = " ; ".join(r.text for r in excluded.reasons)
             console.say(f"  ✗ {excluded.short_label} écartée : {why}", fg="red")
+        if outcome.status.settled:
+            console.say("  Les questions restantes ne peuvent plus changer la forme recommandée : tapez « fin » "
+                        "pour passer à la relecture, ou continuez pour affiner les points de vigilance.", fg="cyan")
 
 
 def _status_line(status: Status) -> str:
