@@ -194,7 +194,7 @@ class Advisor:
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
         scoring = self.kb.meta.scoring
         no_fit = not ranked or ranked[0].score < scoring.min_score
-        robustness = self._robustness(answers, unknown)
+        robustness = self._robustness(answers, unknown, fired)
         if ranked:
             top = ranked[0]
             # For the top form, unknown answers cost a level only if one of them could put another
@@ -223,16 +223,25 @@ class Advisor:
                                              facts_checked_on=meta.facts_checked_on, facts_as_of=meta.facts_as_of),
         )
 
-    def _robustness(self, answers: Answers, unknown: list[str]) -> Robustness:
-        """Whether any possible answer to a « je ne sais pas » would change the recommended form."""
+    def _robustness(self, answers: Answers, unknown: list[str], fired: set[str]) -> Robustness:
+        """Whether any possible answer to a « je ne sais pas » would change the recommended form.
+
+        Candidate answers are screened on the fast evaluator; an answer that would change the
+        verdict is confirmed on the engine before the recommendation is called fragile.
+        """
         from .explain import alternative_values
 
         if not unknown:
             return Robustness(robust=True)
-        base = self.outcome(answers)[0]
-        depends = [qid for qid in unknown
-                   if any(self.outcome({**answers, qid: value})[0] != base
-                          for value in alternative_values(self.kb, self.kb.questions[qid], None))]
+        base = self.verdict(fired)[0]
+        fast = self.searcher
+        depends = []
+        for qid in unknown:
+            for value in alternative_values(self.kb, self.kb.questions[qid], None):
+                changed = {**answers, qid: value}
+                if fast.outcome(changed)[0] != base and self.outcome(changed)[0] != base:
+                    depends.append(qid)
+                    break
         return Robustness(robust=not depends, depends_on=[
             QuestionRef(question=qid, summary=self.kb.questions[qid].summary, text=self.kb.questions[qid].text)
             for qid in depends])

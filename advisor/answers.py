@@ -76,7 +76,7 @@ def normalise_value(question: Question, value: Any) -> Any:
         case "single":
             return _choice(question, value)
         case "multiple":
-            items = value.replace("|", ",").split(",") if isinstance(value, str) else value
+            items = _split_choices(question, value) if isinstance(value, str) else value
             if not isinstance(items, (list, tuple)):
                 raise AnswerError(question.id, value, allowed(question), "une liste de choix est attendue")
             picked = {_choice(question, item) for item in items if not (isinstance(item, str) and not item.strip())}
@@ -96,6 +96,16 @@ def normalise_value(question: Question, value: Any) -> Any:
             if len(text) > MAX_TEXT or any(unicodedata.category(ch) == "Cc" for ch in text):
                 raise AnswerError(question.id, value[:40], allowed(question), "texte trop long ou illisible")
             return text
+
+
+def _split_choices(question: Question, text: str) -> list[str]:
+    """Choices written in one text: "a|b", else one whole label (labels may hold commas), else "a,b"."""
+    if "|" in text:
+        return text.split("|")
+    wanted = fold(text)
+    if any(wanted in (c.id, fold(c.label)) for c in question.choices):
+        return [text]
+    return text.split(",")
 
 
 def _choice(question: Question, value: Any) -> str:

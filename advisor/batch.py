@@ -8,6 +8,8 @@ Nothing is ever held for the whole file: input is read line by line (a line long
 ``MAX_LINE_BYTES`` is reported, not loaded), every row is advised and written before the next is
 read, and the output goes to a temporary file renamed at the end (a crash never leaves half a file).
 A bad row never stops the batch: it becomes a row with an ``error`` and the others go on.
+With ``jobs > 1`` rows are advised by worker processes in chunks, a bounded number at a time, and
+written back in input order.
 """
 
 from __future__ import annotations

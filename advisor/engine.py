@@ -85,6 +85,7 @@ class Engine:
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
         self._errors: dict[str, list[str]] = {}
+        self._interrupted: set[str] = set()
         self._lock = threading.Lock()
         self.definition = compile_ruleset(kb)
         host_class = _host_class(engine)
@@ -100,6 +101,8 @@ class Engine:
             sid = c.s.sid
             try:
                 self._record(sid, name)
+            except KeyboardInterrupt:  # durable-rules would swallow it: re-raised by consult()
+                self._interrupted.add(sid)
             except Exception as err:  # surfaced by consult(), never swallowed
                 self._errors.setdefault(sid, []).append(f"{name}: {err}")
         return record
@@ -120,6 +123,8 @@ class Engine:
             self._traces[sid] = []
             try:
                 self._host.assert_fact(RULESET, fact)  # always handled, thanks to the sink rule
+                if sid in self._interrupted:
+                    raise KeyboardInterrupt
                 state = self._host.get_state(RULESET, sid)
                 errors = self._errors.pop(sid, [])
                 if state.get("exception"):
@@ -134,6 +139,7 @@ class Engine:
             finally:
                 self._traces.pop(sid, None)
                 self._errors.pop(sid, None)
+                self._interrupted.discard(sid)
                 self._host.delete_state(RULESET, sid)
 
     def is_open(self, sid: str) -> bool:

@@ -169,3 +169,21 @@ def test_help_does_not_load_the_engine() -> None:
             "print(sorted(m for m in ('pydantic', 'durable', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("[]")
+
+
+def test_ctrl_c_during_a_command_exits_130_without_traceback(invoke, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from advisor.advice import Advisor
+
+    def interrupted(self, raw, explain=False):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Advisor, "advise", interrupted)
+    result = invoke("recommend", "--example", "afeji")
+    assert result.exit_code == 130 and "Interrompu" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_choice_label_with_commas_is_one_choice(advisor) -> None:  # type: ignore[no-untyped-def]
+    label = "Mutualiser des moyens (fonctions support, matériel, locaux, formation)"
+    assert advisor.validate({"goals": label})["goals"] == ["pool_means"]
+    assert advisor.validate({"goals": "market|" + label})["goals"] == ["market", "pool_means"]
+    assert advisor.validate({"goals": "market, food"})["goals"] == ["market", "food"]

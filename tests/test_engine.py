@@ -249,3 +249,17 @@ def test_sessions_where_no_rule_matches_are_deleted_safely(toy_kb: KnowledgeBase
     engine = Engine(toy_kb)
     for _ in range(30000):
         assert engine.consult({}) == set()
+
+
+def test_ctrl_c_inside_an_action_is_not_swallowed(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable-rules catches every exception of an action; an interruption must still stop the run."""
+    engine = Engine(kb)
+
+    def interrupted(sid: str, name: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "_record", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        engine.consult(SAMPLE)
+    monkeypatch.undo()
+    assert engine.consult(SAMPLE) == ReferenceEvaluator(kb).consult(SAMPLE)

@@ -83,8 +83,10 @@ class AdvisorGroup(click.Group):
         except AdvisorError as err:
             click.echo(f"Erreur : {err}", err=True)
             ctx.exit(err.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt,
-                BrokenPipeError):
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("\nInterrompu.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, BrokenPipeError):
             raise
         except ImportError as err:
             click.echo(f"Erreur : une bibliothèque nécessaire manque ({err.name or err}). Réinstallez le conseiller "

@@ -48,6 +48,7 @@ MESSAGES = {
     "path": "Chemin",
     "Aborted!": "Interrompu.",
     "default: {default}": "par défaut : {default}",
+    "required": "obligatoire",
     "env var: {var}": "variable d'environnement : {var}",
     "Error: invalid input": "Erreur : saisie invalide",
 }
