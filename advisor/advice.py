@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
 from .answers import Answers, iter_unknown, normalise
-from .engine import ASK_PREFIX, Engine
+from .conditions import predicate
+from .engine import Engine
 from .knowledge import KnowledgeBase, load_knowledge_base
 from .models import Form, Question, Rule, Scoring
 from .recommendation import (
@@ -52,6 +53,7 @@ class Advisor:
         self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb)
         self.order = order
         self._form_order = list(self.kb.forms)
+        self._relevance = {qid: predicate(cond) for qid, cond in self.kb.question_conditions()}
         self._searcher: Advisor | None = None
 
     @property
@@ -75,29 +77,32 @@ class Advisor:
         return normalise(self.kb, raw)
 
     def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], set[str]]:
-        """Drop answers whose question no longer applies, until stable.
+        """Drop answers whose question no longer applies, then consult the rules once.
 
         Returns:
-            (kept answers, dropped question ids, names that fired on the kept answers).
+            (kept answers, dropped question ids, rule ids that fired on the kept answers).
         """
-        kept = dict(answers)
-        dropped: list[str] = []
-        while True:
-            fired = self.consultant.consult(kept)
-            stale = [qid for qid in kept if not self._relevant(qid, fired)]
-            if not stale:
-                return kept, dropped, fired
-            for qid in stale:
-                del kept[qid]
-            dropped += stale
+        kept = self._applicable(answers)
+        return kept, [qid for qid in answers if qid not in kept], self.consultant.consult(kept)
 
-    def _relevant(self, qid: str, fired: set[str]) -> bool:
-        return self.kb.questions[qid].relevant_if is None or ASK_PREFIX + qid in fired
+    def _applicable(self, answers: Mapping[str, Any]) -> Answers:
+        # Relevance conditions only cite earlier questions (checked at load), so one pass in
+        # question order settles them. They are questionnaire logic, evaluated in Python with the
+        # same condition language as the rules; the engine only runs the rules.
+        kept: Answers = {}
+        for qid, question in self.kb.questions.items():
+            if qid in answers and self._applies(question, kept):
+                kept[qid] = answers[qid]
+        return kept
+
+    def _applies(self, question: Question, answers: Mapping[str, Any]) -> bool:
+        holds = self._relevance.get(question.id)
+        return holds is None or holds(answers)
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]:
         """Every question that applies given these (normalised) answers, in order."""
-        kept, _, fired = self.settle(answers)
-        return [q for q in self.kb.questions.values() if self._relevant(q.id, fired)]
+        kept = self._applicable(answers)
+        return [q for q in self.kb.questions.values() if self._applies(q, kept)]
 
     def next_question(self, answers: Mapping[str, Any]) -> Question | None:
         """The next relevant question not answered yet, or ``None`` when the interview is complete.

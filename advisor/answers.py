@@ -19,6 +19,7 @@ import yaml
 
 from .errors import AnswerError, InputFileError
 from .facts import UNKNOWN
+from .files import open_input
 from .loader import safe_load
 from .models import Question
 
@@ -184,17 +185,10 @@ def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
 
 def load_data_file(path: Path) -> Any:
     """Parse a small YAML or JSON file safely, with French errors."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputFileError(path, f"fichier trop volumineux ({size} octets, {MAX_FILE_BYTES} au plus).")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(path, "fichier introuvable. Vérifiez le chemin.") from None
-    except IsADirectoryError:
-        raise InputFileError(path, "c'est un dossier, pas un fichier.") from None
-    except OSError as err:
-        raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
+    with open_input(path) as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputFileError(path, f"fichier trop volumineux ({MAX_FILE_BYTES} octets au plus).")
     if not raw.strip():
         raise InputFileError(path, "le fichier est vide.")
     try:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from .errors import AdvisorError, EngineError, InputFileError, OutputError
-from .files import check_writable
+from .files import check_writable, open_input
 
 if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load pydantic models
     from .advice import Advisor
@@ -195,15 +195,7 @@ def read_rows(path: Path, fmt: Format, kb: KnowledgeBase) -> Iterator[InputRow]:
     Raises:
         InputFileError: the file cannot be opened, or (CSV) its header is not a list of question ids.
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputFileError(path, "fichier introuvable. Vérifiez le chemin.") from None
-    except IsADirectoryError:
-        raise InputFileError(path, "c'est un dossier, pas un fichier.") from None
-    except OSError as err:
-        raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
-    with handle:
+    with open_input(path) as handle:
         lines = _Lines(handle)
         if fmt == "jsonl":
             yield from _jsonl_rows(lines)

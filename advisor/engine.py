@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .knowledge import KnowledgeBase
 
 RULESET = "advisor"
-ASK_PREFIX = "ask:"
 # A catch-all rule that fires last for every situation, so that no fact is ever "not handled":
 # deleting the session of an unhandled fact crashes durable-rules after a few thousand calls
 # (segmentation fault, measured), and an unhandled fact in a batch defers actions (engine-notes §2).
@@ -58,27 +57,21 @@ def _import_engine() -> Any:
 def compile_ruleset(kb: KnowledgeBase) -> dict[str, Any]:
     """Compile rules and question relevance into a durable-rules ruleset definition (pure data).
 
-    Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <name>}``;
-    a question with a relevance condition becomes a pseudo-rule named ``ask:<question id>``; a last
-    "sink" rule matches every situation.
+    Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <rule id>}``,
+    and a last "sink" rule matches every situation.
     """
     types = {qid: q.type for qid, q in kb.questions.items()}
-    entries: list[tuple[str, Any]] = [(r.id, r.when) for r in kb.rules]
-    entries += [(ASK_PREFIX + qid, cond) for qid, cond in kb.question_conditions()]
     definition = {}
-    for name, cond in entries:
-        expression = {"$and": [{"kind": FACT_KIND}, compile_condition(cond, types)]}
-        definition[name] = {"all": [{"m": expression}], "pri": 0, "run": name}
+    for rule in kb.rules:
+        expression = {"$and": [{"kind": FACT_KIND}, compile_condition(rule.when, types)]}
+        definition[rule.id] = {"all": [{"m": expression}], "pri": 0, "run": rule.id}
     definition[SINK] = {"all": [{"m": {"$and": [{"kind": FACT_KIND}]}}], "pri": SINK_PRI, "run": SINK}
     return {RULESET: definition}
 
 
 class Engine:
-    """Runs consultations of one knowledge base on durable-rules.
-
-    ``consult(answers)`` returns the names that fired: rule ids, and ``ask:<id>`` for each
-    question whose relevance condition holds.
-    """
+    """Runs consultations of one knowledge base on durable-rules: ``consult(answers)`` returns the
+    ids of the rules that fired."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         engine = _import_engine()

@@ -5,8 +5,25 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
-from .errors import OutputError
+from .errors import InputFileError, OutputError
+
+
+def open_input(path: Path) -> BinaryIO:
+    """Open a file given by a user for reading, with a French error naming what is wrong.
+
+    Raises:
+        InputFileError: missing file, a folder, or unreadable.
+    """
+    try:
+        return Path(path).open("rb")
+    except FileNotFoundError:
+        raise InputFileError(path, "fichier introuvable. Vérifiez le chemin.") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "c'est un dossier, pas un fichier.") from None
+    except OSError as err:
+        raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

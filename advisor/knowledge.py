@@ -53,9 +53,14 @@ class KnowledgeBase:
         """The rule with this id."""
         return next(r for r in self.rules if r.id == rule_id)
 
-    def rules_of(self, form_id: str) -> Iterator[Rule]:
+    def __post_init__(self) -> None:
+        self._by_form: dict[str, list[Rule]] = {form_id: [] for form_id in self.forms}
+        for rule in self.rules:
+            self._by_form[self.rule_form[rule.id]].append(rule)
+
+    def rules_of(self, form_id: str) -> list[Rule]:
         """The rules about one form, in file order."""
-        return (r for r in self.rules if self.rule_form[r.id] == form_id)
+        return self._by_form[form_id]
 
     def question_conditions(self) -> Iterator[tuple[str, Condition]]:
         """(id, condition) of every question that has a relevance condition."""

@@ -328,7 +328,8 @@ def test_fin_ends_the_interview_once_nothing_can_change(advisor: Advisor, kb: Kn
     assert refused.kind == "invalid" and "répondez-y d'abord" in (refused.message or "")
     settled = None
     while (question := interview.current()) is not None:
-        outcome = interview.answer(typed(question, profile.get(question.id, UNKNOWN if question.allow_unknown else None)))
+        value = profile.get(question.id, UNKNOWN if question.allow_unknown else None)
+        outcome = interview.answer(typed(question, value))
         if outcome.status is not None and outcome.status.settled:
             settled = outcome
             break
