@@ -72,6 +72,8 @@ def normalise_value(question: Question, value: Any) -> Any:
     if isinstance(value, str) and fold(value) in UNKNOWN_WORDS:
         if question.allow_unknown:
             return UNKNOWN
+        if question.type == "text":
+            return unicodedata.normalize("NFC", " ".join(value.split()))  # a name may be any words
         raise AnswerError(question.id, value, allowed(question), "« je ne sais pas » n'est pas possible ici")
     match question.type:
         case "single":

@@ -246,8 +246,6 @@ def test_a_bad_answers_file_is_a_french_error(invoke, tmp_path: Path) -> None:  
 # --- options -------------------------------------------------------------------------------
 
 def test_memo_is_written_at_the_end(invoke, advisor: Advisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    if ask_cmd.render_memo is None:
-        pytest.skip("advisor.memo.render_memo is not available in this version")
     memo = tmp_path / "note.md"
     lines = play(Interview(advisor), scenario_answers("ges"))
     result = invoke("ask", "--memo", str(memo), input=session(lines))
@@ -256,17 +254,7 @@ def test_memo_is_written_at_the_end(invoke, advisor: Advisor, tmp_path: Path) ->
     assert advisor.kb.forms["ges"].label in memo.read_text(encoding="utf-8")
 
 
-def test_memo_option_without_the_memo_library_fails_clearly(invoke, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-                                                           tmp_path: Path) -> None:
-    monkeypatch.setattr(ask_cmd, "render_memo", None)
-    result = invoke("ask", "--memo", str(tmp_path / "note.md"), input="1\n")
-    assert result.exit_code == 2
-    assert "Erreur : l'option --memo n'est pas disponible dans cette version du conseiller." in result.stderr
-
-
 def test_memo_with_an_unknown_extension_fails_before_the_first_question(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    if ask_cmd.render_memo is None:
-        pytest.skip("advisor.memo.render_memo is not available in this version")
     result = invoke("ask", "--memo", str(tmp_path / "note.docx"), input="")
     assert result.exit_code == 2 and "Question 1" not in result.output and "Erreur :" in result.stderr
 

@@ -187,3 +187,7 @@ def test_a_choice_label_with_commas_is_one_choice(advisor) -> None:  # type: ign
     assert advisor.validate({"goals": label})["goals"] == ["pool_means"]
     assert advisor.validate({"goals": "market|" + label})["goals"] == ["market", "pool_means"]
     assert advisor.validate({"goals": "market, food"})["goals"] == ["market", "food"]
+
+
+def test_a_free_text_answer_is_never_read_as_je_ne_sais_pas(advisor) -> None:  # type: ignore[no-untyped-def]
+    assert advisor.validate({"structure_name": "NE SAIS PAS"})["structure_name"] == "NE SAIS PAS"

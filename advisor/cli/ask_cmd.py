@@ -21,15 +21,11 @@ from ..answers import dump_answers, read_answers_file
 from ..errors import AdvisorError, OutputError
 from ..files import check_writable, write_atomic
 from ..knowledge import KnowledgeBase
+from ..memo import memo_format, render_memo
 from ..models import Question
 from ..questionnaire import Interview, Outcome, Status
 from . import EXIT_INTERRUPTED, State, cli, pass_state
 from .display import Style, format_recommendation
-
-try:  # the memo is another feature: --memo works when its library functions are installed
-    from ..memo import memo_format, render_memo
-except ImportError:  # pragma: no cover - depends on the version installed
-    memo_format = render_memo = None  # type: ignore[assignment]
 
 PROMPT = "> "
 
@@ -170,9 +166,6 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
 def _check_files(save: Path | None, answers: Path | None, memo: Path | None, force: bool) -> None:
     """Fail before the first question rather than after the last one."""
     if memo is not None:
-        if render_memo is None or memo_format is None:
-            raise click.UsageError("l'option --memo n'est pas disponible dans cette version du conseiller. "
-                                   "Enregistrez vos réponses avec --save pour produire la note plus tard.")
         memo_format(memo)
         check_writable(memo, force)
     if save is not None:
@@ -298,7 +291,6 @@ def _interrupted(interview: Interview, saver: Saver, state: State, end_of_input:
 
 def _write_memo(path: Path, interview: Interview, saver: Saver, console: Console) -> None:
     """Write the memo; if that fails (e.g. no PDF support), keep the answers and say where they are."""
-    assert render_memo is not None and memo_format is not None  # checked before the first question
     try:
         write_atomic(path, render_memo(interview.advisor, interview.answers, memo_format(path),
                                        description=saver.description))
