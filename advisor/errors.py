@@ -57,7 +57,8 @@ class AnswerError(AdvisorError):
         self.value = value
         self.allowed = allowed
         why = reason or "valeur non acceptée"
-        super().__init__(f"réponse « {question} » : {why} ({_show(value)}). Attendu : {allowed}.")
+        name = question if question.isprintable() and len(question) <= 80 else _show(question)
+        super().__init__(f"réponse « {name} » : {why} ({_show(value)}). Attendu : {allowed}.")
 
 
 class InputFileError(AdvisorError):

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base
 from advisor.cli import cli
+
+# In CI, property-based tests explore the same examples on every run, so that a landing never
+# depends on luck; run them locally (without CI set) to explore new random examples.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"

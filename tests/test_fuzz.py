@@ -143,7 +143,10 @@ JUNK = st.one_of(st.dictionaries(st.text(max_size=5), st.integers(), min_size=1)
 def bad_value(question: Question) -> st.SearchStrategy[Any]:
     """Values the question must refuse (never blank: a blank answer means "not answered")."""
     words = accepted_words(question)
-    unknown = [] if question.allow_unknown else [st.sampled_from(["unknown", "Je ne sais pas", "NSP"])]
+    # « je ne sais pas » where it is not allowed is refused — except in free text, where any words
+    # are a valid answer (a structure may be called « Ne sais pas »).
+    refused = not question.allow_unknown and question.type != "text"
+    unknown = [st.sampled_from(["unknown", "Je ne sais pas", "NSP"])] if refused else []
     match question.type:
         case "single":
             ids = [c.id for c in question.choices]
