@@ -28,11 +28,16 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+SourceKind = Literal["texte_officiel", "administration", "reseau", "presse", "autre"]
+
+
 class Reference(StrictModel):
     """A legal article or official source that backs a rule."""
 
     label: Text
     url: Url | None = None
+    kind: SourceKind | None = None
+    checked_on: dt.date | None = None
 
 
 VALUE_OPERATORS = ("is", "is_not", "in", "contains", "contains_any", "contains_all",
@@ -280,6 +285,7 @@ class KnowledgeMeta(StrictModel):
     disclaimer: Text
     sheet_format: SheetFormat
     criteria: list[Criterion] = Field(default_factory=list)
+    mirror_hosts: list[Text] = Field(default_factory=list)
 
 
 class Example(StrictModel):

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from .errors import KnowledgeBaseError
 from .loader import safe_load, validate
-from .models import Id, SheetFormat, StrictModel, Text, Url
+from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
@@ -37,6 +37,7 @@ class LegalBasis(StrictModel):
     text: Text
     article: str | None = None
     url: Url | None = None
+    checked_on: dt.date | None = None
 
 
 class Contact(StrictModel):
@@ -52,6 +53,8 @@ class Source(StrictModel):
 
     title: Text
     url: Url
+    kind: SourceKind | None = None
+    checked_on: dt.date | None = None
 
 
 class Status(StrictModel):
