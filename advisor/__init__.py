@@ -7,6 +7,16 @@ Typical use::
     print(result.recommendations[0].form)
 
 The library never prints and never exits; errors derive from ``AdvisorError``.
+
+The package is built in floors that import only downward (a test checks it)::
+
+    errors                      every exception
+    knowledge/                  rules/ and sheets/ → a validated KnowledgeBase
+    wording, files              the French phrasebook; files a user names and the one atomic writer
+    reasoning/                  raw answers → Recommendation (engine bridge, verdict, what-if)
+    interview/ outputs/ batch/  the questionnaire state machine; memos, site, rule book; batch mode
+    scenarios                   ``advisor rules check``
+    cli/                        the command line (click adapters only)
 """
 
 from __future__ import annotations
@@ -25,21 +35,24 @@ from .errors import (
     KnowledgeBaseError,
     KnowledgeBaseProblems,
     OutputError,
+    PdfUnavailableError,
     UnknownItemError,
 )
 
 if TYPE_CHECKING:
-    from .advice import Advisor
-    from .knowledge import KnowledgeBase, load_knowledge_base
-    from .memo import PdfUnavailableError, render_memo, write_memo
-    from .models import Question
-    from .recommendation import Recommendation, recommendation_schema
+    import datetime as dt
+    from pathlib import Path
+
+    from .knowledge.base import KnowledgeBase, load_knowledge_base
+    from .knowledge.models import Question
+    from .reasoning.advisor import Advisor
+    from .reasoning.result import Recommendation, recommendation_schema
 
 # Imported on first use, so that the command line starts fast (``advisor --help``).
 _LAZY = {
-    "Advisor": "advice", "KnowledgeBase": "knowledge", "load_knowledge_base": "knowledge",
-    "PdfUnavailableError": "memo", "render_memo": "memo", "write_memo": "memo", "Question": "models",
-    "Recommendation": "recommendation", "recommendation_schema": "recommendation",
+    "Advisor": "reasoning.advisor", "KnowledgeBase": "knowledge.base", "load_knowledge_base": "knowledge.base",
+    "Question": "knowledge.models", "Recommendation": "reasoning.result",
+    "recommendation_schema": "reasoning.result",
 }
 
 __all__ = [
@@ -67,7 +80,7 @@ def default_advisor() -> Advisor:
     global _default
     with _default_lock:
         if _default is None:
-            from .advice import Advisor
+            from .reasoning.advisor import Advisor
 
             _default = Advisor()
         return _default
@@ -82,3 +95,33 @@ def next_question(answers: Mapping[str, Any]) -> Question | None:
     """The next question to ask given these answers, or ``None`` when complete."""
     advisor = default_advisor()
     return advisor.next_question(advisor.validate(answers))
+
+
+def render_memo(advisor: Advisor, answers: Mapping[str, Any], fmt: str = "md", *, description: str | None = None,
+                today: dt.date | None = None) -> str | bytes:
+    """Advise on raw answers (with explanations) and render the memo: ``str`` for md/html, ``bytes`` for pdf.
+
+    Raises:
+        AnswerError: an answer does not fit its question.
+        OutputError: unknown format.
+        PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
+    """
+    from .outputs import memo
+
+    rec = advisor.advise(answers, explain=True)
+    return memo.render(advisor.kb, rec, fmt, description=description, today=today)  # type: ignore[arg-type]
+
+
+def write_memo(advisor: Advisor, answers: Mapping[str, Any], path: Path, fmt: str | None = None, *,
+               force: bool = False, description: str | None = None, today: dt.date | None = None) -> str:
+    """Advise on raw answers and write the memo atomically to ``path``; returns the format used.
+
+    Raises:
+        AnswerError: an answer does not fit its question.
+        OutputError: unknown extension, missing folder, or existing file without ``force``.
+        PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
+    """
+    from .outputs import memo
+
+    rec = advisor.advise(answers, explain=True)
+    return memo.write(advisor.kb, rec, path, fmt, force=force, description=description, today=today)

@@ -7,6 +7,7 @@ one-line message and an exit code in a single place.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,6 +80,14 @@ class UnknownItemError(AdvisorError):
         super().__init__(f"{what} : « {item} ». Valeurs possibles : {', '.join(self.valid)}.")
 
 
+class EntryError(AdvisorError):
+    """Raised when a line typed in the interview does not fit the question (a short French sentence)."""
+
+
+class PdfUnavailableError(AdvisorError):
+    """Raised when a PDF is asked for but WeasyPrint, its system libraries or fonts are missing."""
+
+
 class OutputError(AdvisorError):
     """Raised when a result cannot be written where the user asked (missing folder, existing file)."""
 
@@ -95,6 +104,14 @@ class EngineUnavailableError(AdvisorError):
     exit_code = 1
 
 
+_EXCERPT = reprlib.Repr()
+_EXCERPT.maxstring = _EXCERPT.maxother = 60
+_EXCERPT.maxlist = _EXCERPT.maxdict = _EXCERPT.maxtuple = _EXCERPT.maxset = 4
+_EXCERPT.maxlevel = 2
+_EXCERPT.maxlong = 40
+
+
 def _show(value: object) -> str:
-    text = repr(value)
+    """A short excerpt of a bad value: bounded whatever its size or nesting (a YAML alias bomb)."""
+    text = _EXCERPT.repr(value)
     return text if len(text) <= 80 else text[:77] + "…"

@@ -1,14 +1,35 @@
-"""Writing output files safely: atomically, never over an existing file by accident."""
+"""Files a user names: opening inputs, answers files, and the one atomic writer of every output.
+
+Every output of the advisor (memos, batch results, saved answers, static sites) goes through
+``AtomicFile``: written to a temporary file in the same folder and renamed at the end, so a crash
+or Ctrl-C never leaves half a file; created with the usual permissions (0666 less the umask, as
+any program's new file); never written through a symbolic link or onto a device, a FIFO or a
+folder. May import ``advisor.errors`` and ``advisor.knowledge``.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+import yaml
 
 from .errors import InputFileError, OutputError
+from .knowledge.reading import safe_load
 
+if TYPE_CHECKING:
+    from .knowledge.base import KnowledgeBase
+
+MAX_FILE_BYTES = 1_000_000  # an answers file; a real one is a few kilobytes
+ANSWERS_FILE_KEYS = ("answers", "description", "knowledge_base_version")
+
+
+# --- reading -------------------------------------------------------------------------------
 
 def open_input(path: Path) -> BinaryIO:
     """Open a file given by a user for reading, with a French error naming what is wrong.
@@ -26,45 +47,190 @@ def open_input(path: Path) -> BinaryIO:
         raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file atomically: a crash never leaves half a file (temporary file + rename).
+def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
+    """Read an answers file (YAML or JSON) and return (raw answers, description).
+
+    The file is a mapping with an ``answers`` mapping and optional ``description`` and
+    ``knowledge_base_version`` keys.
 
     Raises:
-        OutputError: the folder is missing or not writable.
+        InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, or wrong shape.
     """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"le dossier {folder} n'existe pas : créez-le ou choisissez un autre chemin.")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as err:
-        raise OutputError(f"impossible d'écrire dans {folder} ({err.strerror}).") from None
-    try:
-        # mkstemp creates the file private (0600); give it the usual permissions of a new file.
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"impossible d'écrire {path} ({err.strerror}).") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = load_data_file(path)
+    if not isinstance(data, dict):
+        raise InputFileError(path, "le fichier doit contenir une clé « answers » suivie des réponses "
+                                   "(« question : réponse »), pas " + _kind(data) + ".")
+    extra = set(data) - set(ANSWERS_FILE_KEYS)
+    if "answers" not in data or extra:
+        raise InputFileError(path, "clés attendues : « answers » (obligatoire), « description » et "
+                                   "« knowledge_base_version » (facultatives)"
+                             + (f" ; clés inconnues : {', '.join(sorted(map(str, extra)))}" if extra else "")
+                             + ".")
+    answers = data["answers"] or {}
+    if not isinstance(answers, dict):
+        raise InputFileError(path, f"« answers » doit être un ensemble « question : réponse », pas {_kind(answers)}.")
+    description = data.get("description")
+    return answers, description if isinstance(description, str) else None
 
+
+def load_data_file(path: Path) -> Any:
+    """Parse a small YAML or JSON file safely, with French errors.
+
+    Raises:
+        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, or invalid syntax.
+    """
+    with open_input(path) as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputFileError(path, f"fichier trop volumineux ({MAX_FILE_BYTES} octets au plus).")
+    if not raw.strip():
+        raise InputFileError(path, "le fichier est vide.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputFileError(path, "le fichier n'est pas un texte UTF-8 (enregistrez-le en UTF-8).") from None
+    if "\x00" in text:
+        raise InputFileError(path, "le fichier contient des données binaires, pas du texte.")
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as err:
+        line = getattr(getattr(err, "problem_mark", None), "line", getattr(err, "lineno", None))
+        where = f" (ligne {line + 1 if isinstance(err, yaml.YAMLError) else line})" if line is not None else ""
+        raise InputFileError(path, f"syntaxe YAML/JSON invalide{where}.") from None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, str):
+        return "un texte"
+    return "une valeur simple" if value is not None else "rien"
+
+
+def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str | None = None) -> str:
+    """Render answers as a commented YAML file a person can read and edit by hand."""
+    lines = ["# Réponses au questionnaire du conseiller en coopération.",
+             "# Modifiable à la main : une réponse par question ; « unknown » = je ne sais pas.",
+             f"knowledge_base_version: {json.dumps(kb.meta.version, ensure_ascii=False)}"]
+    if description:
+        lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+    lines.append("answers:")
+    for qid, question in kb.questions.items():
+        if qid not in answers:
+            continue
+        lines.append(f"  # {question.text}")
+        if question.choices:
+            lines.append("  # choix : " + " ; ".join(f"{c.id} = {c.label}" for c in question.choices))
+        lines.append(f"  {qid}: {json.dumps(answers[qid], ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- writing -------------------------------------------------------------------------------
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing file without ``force``; the folder must exist."""
-    if path.exists() and path.is_dir():
+    """Refuse an output path that is not, or would not be, a regular file we may replace.
+
+    Raises:
+        OutputError: a folder, a symbolic link (even a dangling one), a device or FIFO, an existing
+            file without ``force``, or a missing folder.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise OutputError(f"{path} est un lien symbolique : le conseiller n'écrit pas à travers un lien. "
+                          "Donnez le chemin du fichier lui-même.")
+    if path.is_dir():
         raise OutputError(f"{path} est un dossier : donnez un nom de fichier.")
-    if path.exists() and not force:
-        raise OutputError(f"{path} existe déjà : ajoutez --force pour le remplacer, ou choisissez un autre nom.")
+    if path.exists():
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise OutputError(f"{path} n'est pas un fichier ordinaire (périphérique, tube…) : choisissez un "
+                              "fichier ordinaire.")
+        if not force:
+            raise OutputError(f"{path} existe déjà : ajoutez --force pour le remplacer, ou choisissez un autre nom.")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"le dossier {folder} n'existe pas : créez-le ou choisissez un autre chemin.")
+
+
+class AtomicFile:
+    """An output file written through a temporary file in the same folder, renamed on success.
+
+    Use as a context manager around ``stream``: on an exception (or Ctrl-C) the temporary file is
+    deleted and any existing file at ``path`` is left untouched.
+
+    Args:
+        path: the file to write.
+        force: replace an existing regular file.
+        binary: ``stream`` takes bytes (else UTF-8 text, with newlines written as given).
+
+    Raises:
+        OutputError: as ``check_writable``, or the folder is not writable.
+    """
+
+    def __init__(self, path: Path, *, force: bool = False, binary: bool = False) -> None:
+        self.path = Path(path)
+        check_writable(self.path, force)
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        except OSError as err:
+            raise OutputError(f"impossible d'écrire dans {folder} ({err.strerror}).") from None
+        self._tmp = Path(tmp)
+        mask = os.umask(0)  # mkstemp creates the file private (0600): give it a new file's usual mode
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
+        self.stream: IO[Any] = (os.fdopen(fd, "wb") if binary
+                                else open(fd, "w", encoding="utf-8", newline=""))  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if kind is not None:
+            self.discard()
+            return
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"impossible d'écrire {self.path} ({err.strerror}).") from None
+
+    def discard(self) -> None:
+        """Close and delete the temporary file (also safe from a signal handler)."""
+        self.stream.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: str | bytes, *, force: bool = True) -> None:
+    """Write a whole file at once through ``AtomicFile``.
+
+    ``force`` defaults to true because callers check for an existing file before long work
+    (``check_writable``), then write.
+
+    Raises:
+        OutputError: as ``AtomicFile``.
+    """
+    with AtomicFile(path, force=force, binary=isinstance(data, bytes)) as output:
+        output.stream.write(data)
+
+
+def prepare_folder(folder: Path, names: list[str], force: bool) -> None:
+    """Create an output folder, refusing to overwrite existing files unless ``force``.
+
+    Raises:
+        OutputError: the folder is a file, cannot be created, or holds one of ``names`` (without ``force``).
+    """
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} existe et n'est pas un dossier.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"impossible de créer le dossier {folder} ({err.strerror}).") from None
+    clashes = [n for n in names if (folder / n).exists()]
+    if clashes and not force:
+        raise OutputError(f"{folder} contient déjà {', '.join(clashes[:3])}{'…' if len(clashes) > 3 else ''} : "
+                          "ajoutez --force pour remplacer ces fichiers, ou choisissez un autre dossier.")

@@ -21,9 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base  # noqa: E402
-from advisor.checks import load_scenarios, scenario_answers  # noqa: E402
-from advisor.facts import UNKNOWN  # noqa: E402
-from advisor.models import Question  # noqa: E402
+from advisor.knowledge.models import UNKNOWN, Question  # noqa: E402
+from advisor.scenarios import load_scenarios, scenario_answers  # noqa: E402
 
 
 def fallback(question: Question) -> Any:

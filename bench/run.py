@@ -40,9 +40,8 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base  # noqa: E402
-from advisor.conditions import evaluate  # noqa: E402
-from advisor.facts import UNKNOWN  # noqa: E402
-from advisor.models import Question  # noqa: E402
+from advisor.knowledge.models import UNKNOWN, Question  # noqa: E402
+from advisor.reasoning.conditions import evaluate  # noqa: E402
 
 
 @dataclass
@@ -148,7 +147,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def bench_latency(kb: KnowledgeBase, n: int) -> list[Figure]:
-    from advisor.reference import ReferenceEvaluator
+    from advisor.reasoning.evaluator import ReferenceEvaluator
 
     rng = random.Random(7)
     realistic = [random_answers(kb, rng) for _ in range(n)]

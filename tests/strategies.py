@@ -7,8 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from advisor import KnowledgeBase
-from advisor.facts import UNKNOWN
-from advisor.models import Question
+from advisor.knowledge.models import UNKNOWN, Question
 
 
 def answer_value(question: Question) -> st.SearchStrategy[Any]:

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from advisor import Advisor, AnswerError, InputFileError, KnowledgeBase, OutputError
-from advisor.batch import COLUMNS, BatchRow, batch_to_file, format_of, run_batch
+from advisor.batch.read import format_of
+from advisor.batch.rows import COLUMNS, BatchRow
+from advisor.batch.run import batch_to_file, run_batch
 from advisor.cli import batch_cmd
 from tests.conftest import TOY_ROOT
 

@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base
-from advisor.answers import read_answers_file
 from advisor.cli import State, ask_cmd, cli
-from advisor.facts import UNKNOWN
-from advisor.questionnaire import Interview
+from advisor.files import read_answers_file
+from advisor.interview.session import Interview
+from advisor.knowledge.models import UNKNOWN
 from tests.conftest import ROOT, TOY_ROOT
 from tests.test_questionnaire import typed
 

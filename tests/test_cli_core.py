@@ -172,7 +172,7 @@ def test_help_does_not_load_the_engine() -> None:
 
 
 def test_ctrl_c_during_a_command_exits_130_without_traceback(invoke, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from advisor.advice import Advisor
+    from advisor.reasoning.advisor import Advisor
 
     def interrupted(self, raw, explain=False):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt

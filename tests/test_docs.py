@@ -24,7 +24,7 @@ def test_every_command_is_documented_in_the_readme(command: str) -> None:
 
 
 def test_the_rule_authors_guide_covers_every_effect_and_operator() -> None:
-    from advisor.models import VALUE_OPERATORS
+    from advisor.knowledge.models import VALUE_OPERATORS
 
     guide = (ROOT / "rules" / "README.md").read_text(encoding="utf-8")
     for word in ("supports", "weakens", "excludes", "selects_variant", "warns", *VALUE_OPERATORS):

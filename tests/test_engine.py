@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 
 from advisor import Advisor, EngineError, KnowledgeBase
-from advisor.engine import Engine, compile_ruleset
-from advisor.facts import FACT_KIND
-from advisor.reference import ReferenceEvaluator
+from advisor.reasoning.encoding import FACT_KIND
+from advisor.reasoning.engine import Engine, compile_ruleset
+from advisor.reasoning.evaluator import ReferenceEvaluator
 from tests.strategies import answer_sets
 
 SAMPLE = {"structure_types": ["aci", "ea"], "goals": ["disability_pathways", "market"],
@@ -158,7 +158,7 @@ def test_10_sessions_are_always_deleted(kb: KnowledgeBase, monkeypatch: pytest.M
         sids.append(value.hex)
         return value
 
-    monkeypatch.setattr("advisor.engine.uuid.uuid4", recording)
+    monkeypatch.setattr("advisor.reasoning.engine.uuid.uuid4", recording)
     original = engine._record
     for i in range(2000):
         if i % 7 == 0:  # failing consultations must not leak either

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from advisor import Advisor, KnowledgeBase
-from advisor.compare import compare, to_csv
-from advisor.explain import alternative_values
-from advisor.facts import UNKNOWN
-from advisor.rulebook import describe, render_rulebook
+from advisor.knowledge.models import UNKNOWN
+from advisor.outputs.compare import compare, to_csv
+from advisor.outputs.rulebook import describe, render_rulebook
+from advisor.reasoning.whatif import alternative_values
 from bench.interview_length import measure
 from tests.conftest import ROOT
 
@@ -118,7 +118,7 @@ def test_compare_cli(invoke) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_smart_order_reaches_a_stable_verdict_sooner(kb: KnowledgeBase) -> None:
-    from advisor.checks import load_scenarios, scenario_answers
+    from advisor.scenarios import load_scenarios, scenario_answers
 
     # Every third scenario keeps the test fast; bench/interview_length.py measures them all.
     profiles = [scenario_answers(kb, s) for _, s in load_scenarios(ROOT / "tests" / "scenarios")][::3]

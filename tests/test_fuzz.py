@@ -32,9 +32,10 @@ from advisor import (
     UnknownItemError,
     load_knowledge_base,
 )
-from advisor.answers import MAX_FILE_BYTES, MAX_TEXT, NO_WORDS, UNKNOWN_WORDS, YES_WORDS, fold
-from advisor.facts import UNKNOWN
-from advisor.models import Question
+from advisor.files import MAX_FILE_BYTES
+from advisor.knowledge.models import UNKNOWN, Question
+from advisor.reasoning.answers import NO_WORDS, UNKNOWN_WORDS, YES_WORDS, fold
+from advisor.wording import MAX_TEXT
 from tests.conftest import ROOT, TOY_ROOT
 from tests.strategies import answer_sets
 
@@ -428,7 +429,7 @@ def test_no_eval_exec_or_unsafe_yaml_in_the_code(path: Path) -> None:
 
 
 def test_html_templates_are_autoescaped() -> None:
-    from advisor.site import environment
+    from advisor.outputs.render import environment
 
     env = environment()
     autoescape = env.autoescape

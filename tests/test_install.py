@@ -93,7 +93,8 @@ def test_wheel_finds_its_data_from_another_folder(wheel: Path, tmp_path: Path) -
     elsewhere.mkdir()
     env = clean_env(PYTHONPATH=str(site))  # dependencies (durable-rules…) come from this interpreter
     probe = subprocess.run(
-        [sys.executable, "-c", "import advisor, advisor.loader as l; print(advisor.__file__); print(l.default_root())"],
+        [sys.executable, "-c",
+         "import advisor, advisor.knowledge.reading as l; print(advisor.__file__); print(l.default_root())"],
         cwd=elsewhere, capture_output=True, text=True, env=env, timeout=60, check=False)
     assert probe.returncode == 0, probe.stderr
     module, root = probe.stdout.splitlines()
@@ -141,7 +142,7 @@ def test_readme_install_command(version: str, tmp_path: Path) -> None:
 
 def test_a_failed_engine_import_is_a_french_message_with_the_fix(monkeypatch: pytest.MonkeyPatch, invoke) -> None:  # type: ignore[no-untyped-def]
     from advisor import EngineUnavailableError, load_knowledge_base
-    from advisor.engine import Engine
+    from advisor.reasoning.engine import Engine
     from tests.conftest import TOY_ROOT
 
     monkeypatch.setitem(sys.modules, "durable", None)

@@ -15,19 +15,12 @@ from typing import Any
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
-from advisor import Advisor, AdvisorError
-from advisor import memo as memo_module
+from advisor import Advisor, AdvisorError, PdfUnavailableError, render_memo, write_memo
 from advisor.errors import OutputError
-from advisor.memo import (
-    PdfUnavailableError,
-    describe_answer,
-    escape_markdown,
-    memo_context,
-    memo_format,
-    render_memo,
-    write_memo,
-)
-from advisor.site import markdown_to_html
+from advisor.outputs import memo as memo_module
+from advisor.outputs import pdf as pdf_module
+from advisor.outputs.memo import describe_answer, memo_context, memo_format
+from advisor.outputs.render import escape_markdown, markdown_environment, markdown_to_html
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"
@@ -55,7 +48,7 @@ def _text_question(advisor: Advisor) -> str:
 
 def _pdf_ready() -> bool:
     try:
-        memo_module._load_weasyprint()
+        pdf_module._load_weasyprint()
     except PdfUnavailableError:
         return False
     return shutil.which("pdftotext") is not None
@@ -127,9 +120,9 @@ def test_when_nothing_fits_the_memo_says_so_and_lists_the_excluded_forms(advisor
 
 
 def test_templates_are_strict_about_missing_fields(advisor: Advisor) -> None:
-    env = memo_module._environment(markdown_output=True)
+    env = markdown_environment()
     assert env.undefined is StrictUndefined
-    context = memo_context(advisor, advisor.advise(advisor.kb.example("afeji").answers), today=TODAY)
+    context = memo_context(advisor.kb, advisor.advise(advisor.kb.example("afeji").answers), today=TODAY)
     del context["top"]
     with pytest.raises(UndefinedError):
         env.get_template("memo.md.j2").render(**context)
@@ -254,7 +247,7 @@ def test_missing_system_libraries_give_a_french_message_and_print_nothing(
     monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
     monkeypatch.setattr(sys, "meta_path", [BrokenWeasyPrint(), *sys.meta_path])
     with pytest.raises(PdfUnavailableError, match="Pango") as caught:
-        memo_module.html_to_pdf("<p>x</p>")
+        pdf_module.html_to_pdf("<p>x</p>")
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in str(caught.value)
     assert capsys.readouterr().out == ""
 
@@ -263,7 +256,7 @@ def test_missing_system_libraries_give_a_french_message_and_print_nothing(
 def test_missing_fonts_give_a_french_message(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(memo_module, "_font_count", lambda: 0)
     with pytest.raises(PdfUnavailableError, match="aucune police") as caught:
-        memo_module.html_to_pdf("<p>x</p>")
+        pdf_module.html_to_pdf("<p>x</p>")
     assert "fonts-dejavu-core" in str(caught.value) and "-o note.html" in str(caught.value)
 
 

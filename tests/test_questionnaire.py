@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor import Advisor, KnowledgeBase
-from advisor.answers import dump_answers
-from advisor.facts import UNKNOWN
-from advisor.models import Question
-from advisor.questionnaire import EntryError, Interview, describe, hint, parse_entry
-from advisor.reference import ReferenceEvaluator
+from advisor.errors import EntryError
+from advisor.files import dump_answers
+from advisor.interview.entry import describe, hint, parse_entry
+from advisor.interview.session import Interview
+from advisor.knowledge.models import UNKNOWN, Question
+from advisor.reasoning.evaluator import ReferenceEvaluator
 
 
 @pytest.fixture(scope="module")

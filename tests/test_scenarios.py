@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from advisor import Advisor, KnowledgeBase
-from advisor.checks import Scenario, failures, load_scenarios, scenario_answers
-from advisor.reference import ReferenceEvaluator
+from advisor.reasoning.evaluator import ReferenceEvaluator
+from advisor.scenarios import Scenario, failures, load_scenarios, scenario_answers
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 SCENARIOS = load_scenarios(SCENARIOS_DIR)

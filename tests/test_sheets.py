@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from advisor import KnowledgeBase
-from advisor.site import export_site
+from advisor.outputs.site import export_site
 
 FORM_SHEETS = ["gme", "ges", "ptce", "jvs", "tzcld", "pat", "regie"]
 

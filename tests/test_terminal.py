@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from advisor import Advisor
-from advisor.answers import read_answers_file
-from advisor.questionnaire import Interview
+from advisor.files import read_answers_file
+from advisor.interview.session import Interview
 from tests.test_cli_ask import play, scenario_answers
 
 pexpect = pytest.importorskip("pexpect")

@@ -1,8 +1,9 @@
-"""The ``advisor`` command line: a thin layer over the library.
+"""Floor 4 — the ``advisor`` command line: a thin layer of click adapters over the library.
 
 Every command is a short function: parse options, call the library, print. Errors are turned into
 a one-line French message and an exit code in one place (``AdvisorGroup.invoke``):
 0 success, 2 a mistake the user can fix, 1 an internal error, 130 interrupted.
+May import every lower floor; nothing imports it but ``advisor.__main__``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class State:
     def advisor(self) -> Any:
         """The ``Advisor`` over the chosen knowledge base (loaded once)."""
         if self._advisor is None:
-            from ..advice import Advisor
-            from ..knowledge import load_knowledge_base
+            from ..knowledge.base import load_knowledge_base
+            from ..reasoning.advisor import Advisor
 
             self._advisor = Advisor(load_knowledge_base(self.data_dir))
         return self._advisor

@@ -17,13 +17,13 @@ from typing import Any, NoReturn
 
 import click
 
-from ..answers import dump_answers, read_answers_file
 from ..errors import AdvisorError, OutputError
-from ..files import check_writable, write_atomic
-from ..knowledge import KnowledgeBase
-from ..memo import memo_format, render_memo
-from ..models import Question
-from ..questionnaire import Interview, Outcome, Status
+from ..files import check_writable, dump_answers, read_answers_file, write_atomic
+from ..interview.session import Interview, Outcome, Status
+from ..knowledge.base import KnowledgeBase
+from ..knowledge.models import Question
+from ..outputs import memo as memos
+from ..wording import plural
 from . import EXIT_INTERRUPTED, State, cli, pass_state
 from .display import Style, format_recommendation
 
@@ -155,7 +155,7 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
     else:
         click.echo(format_recommendation(rec, advisor.kb, color=state.color))
     if memo_path is not None:
-        _write_memo(memo_path, interview, saver, console)
+        _write_memo(memo_path, interview, rec, saver, console)
     if save_path is not None:
         kept = saver.save_somewhere(interview) if saver.warned else save_path
         console.say(f"Vos réponses sont enregistrées dans {kept}." if kept else "")
@@ -166,7 +166,7 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
 def _check_files(save: Path | None, answers: Path | None, memo: Path | None, force: bool) -> None:
     """Fail before the first question rather than after the last one."""
     if memo is not None:
-        memo_format(memo)
+        memos.memo_format(memo)
         check_writable(memo, force)
     if save is not None:
         resuming = answers is not None and save.resolve() == answers.resolve()
@@ -183,7 +183,7 @@ def _introduce(console: Console, interview: Interview, answers_path: Path | None
                 "« < » revient à la question précédente, Ctrl-C arrête en gardant vos réponses.")
     console.say(kb.meta.disclaimer, dim=True)
     if answers_path is not None:
-        console.say(f"Reprise de {answers_path} : {_count(len(interview.answers), 'réponse')} déjà "
+        console.say(f"Reprise de {answers_path} : {plural(len(interview.answers), 'réponse')} déjà "
                     f"{'donnée' if len(interview.answers) < 2 else 'données'}.")
         console.say(_status_line(interview.status()))
     if interview.ignored:
@@ -268,10 +268,6 @@ def _summaries(questions: list[Question]) -> str:
     return " ; ".join(q.summary for q in questions)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
-
-
 def _interrupted(interview: Interview, saver: Saver, state: State, end_of_input: bool) -> NoReturn:
     """Save what was answered, say how to resume, exit 130 (no traceback)."""
     click.echo(err=True)
@@ -282,18 +278,17 @@ def _interrupted(interview: Interview, saver: Saver, state: State, end_of_input:
     if path is None:
         click.echo("Aucune réponse donnée : rien à enregistrer.", err=True)
     else:
-        click.echo(f"{_count(n, 'réponse')} {'enregistrée' if n < 2 else 'enregistrées'} dans {path}.", err=True)
+        click.echo(f"{plural(n, 'réponse')} {'enregistrée' if n < 2 else 'enregistrées'} dans {path}.", err=True)
         data_dir = f" --data-dir {shlex.quote(str(state.data_dir))}" if state.data_dir else ""
         quoted = shlex.quote(str(path))
         click.echo(f"Pour reprendre : advisor{data_dir} ask --answers {quoted} --save {quoted}", err=True)
     raise click.exceptions.Exit(EXIT_INTERRUPTED)
 
 
-def _write_memo(path: Path, interview: Interview, saver: Saver, console: Console) -> None:
-    """Write the memo; if that fails (e.g. no PDF support), keep the answers and say where they are."""
+def _write_memo(path: Path, interview: Interview, rec: Any, saver: Saver, console: Console) -> None:
+    """Write the memo of the verdict shown; if that fails (e.g. no PDF support), keep the answers."""
     try:
-        write_atomic(path, render_memo(interview.advisor, interview.answers, memo_format(path),
-                                       description=saver.description))
+        write_atomic(path, memos.render(interview.kb, rec, memos.memo_format(path), description=saver.description))
     except AdvisorError:
         if saver.path is None:
             kept = saver.save_somewhere(interview)

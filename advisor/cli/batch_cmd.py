@@ -12,7 +12,11 @@ from typing import Any
 
 import click
 
-from ..batch import FORMATS, BatchRow, Summary, auto_jobs, batch_to_file
+from ..batch.parallel import auto_jobs
+from ..batch.read import FORMATS
+from ..batch.rows import BatchRow, Summary
+from ..batch.run import batch_to_file
+from ..wording import format_number
 from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
 
 MAX_REPORTED_ERRORS = 100
@@ -59,7 +63,7 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
             if interrupted():
                 rows.close()  # deletes the temporary file, stops the workers
                 state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
-                click.echo(f"\nInterrompu après {_n(summary.processed)} structure(s) : {output_file} "
+                click.echo(f"\nInterrompu après {format_number(summary.processed)} structure(s) : {output_file} "
                            f"{state_of_output}.", err=True)
                 raise click.exceptions.Exit(EXIT_INTERRUPTED)
             summary.processed += 1
@@ -129,11 +133,6 @@ def _report(row: BatchRow, count: int, bar: bool) -> None:
 
 
 def _summary_text(summary: Summary, output: Path) -> str:
-    done = f"{_n(summary.processed)} structure{'s' if summary.processed > 1 else ''} " \
+    done = f"{format_number(summary.processed)} structure{'s' if summary.processed > 1 else ''} " \
            f"traitée{'s' if summary.processed > 1 else ''}"
-    return f"{done}, {_n(summary.failed)} en erreur. Résultats : {output}"
-
-
-def _n(number: int) -> str:
-    """A count with the French thousands separator (narrow no-break space)."""
-    return f"{number:,}".replace(",", "\u202f")
+    return f"{done}, {format_number(summary.failed)} en erreur. Résultats : {output}"

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from ..knowledge import KnowledgeBase
-from ..recommendation import Reason, Recommendation
+from ..knowledge.base import KnowledgeBase
+from ..reasoning.result import Reason, Recommendation
 
 BAR_WIDTH = 20
 CONFIDENCE_COLORS = {"forte": "green", "moyenne": "yellow", "faible": "red"}
@@ -57,7 +57,7 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
         if form.unknown_questions:
             names = ", ".join(kb.questions[q].summary.lower() for q in form.unknown_questions)
             lines.append(f"   ? Réponses inconnues qui comptent ici : {names}.")
-        lines.append(f"   Fiche : {form.sheet.command}")
+        lines.append(f"   Fiche : advisor sheets show {form.sheet.id}")
         lines.append("")
     if rec.excluded:
         lines.append(s("Formes écartées", bold=True))

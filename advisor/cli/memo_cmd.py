@@ -6,15 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..answers import read_answers_file
-from ..memo import memo_format, write_memo
 from . import State, cli, pass_state
+from .options import read_situation, situation_input
 
 
 @cli.command()
-@click.argument("answers_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--example", "example", metavar="NOM", is_flag=False, flag_value="", default=None,
-              help="Utiliser une situation d'exemple fournie (sans NOM : liste des exemples).")
+@situation_input()
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FICHIER",
               help="Fichier à écrire : note.md, note.html ou note.pdf.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default=None,
@@ -36,21 +33,18 @@ def memo(state: State, answers_file: Path | None, example: str | None, output: P
       advisor memo --example afeji -o note.html
       advisor memo mes-reponses.yaml -o note.md --force
     """
+    from ..outputs import memo as memos
+
     advisor = state.advisor
-    if example == "":
-        for name in advisor.kb.example_names():
-            click.echo(f"{name}\t{advisor.kb.example(name).description}")
+    if example == "" and answers_file is None:
+        read_situation(advisor.kb, answers_file, example)  # lists the examples
         return
-    if (answers_file is None) == (example is None):
-        raise click.UsageError("donnez un fichier de réponses ou --example NOM (mais pas les deux).")
     if output is None:
         raise click.UsageError("indiquez le fichier à écrire avec -o, par exemple -o note.pdf.")
-    memo_format(output, fmt)  # an unknown extension is reported before any work
-    if answers_file is not None:
-        raw, description = read_answers_file(answers_file)
-    else:
-        found = advisor.kb.example(example)
-        raw, description = found.answers, found.description
-    chosen = write_memo(advisor, raw, output, fmt, force=force, description=description)
+    memos.memo_format(output, fmt)  # an unknown extension is reported before any work
+    situation = read_situation(advisor.kb, answers_file, example)
+    assert situation is not None
+    rec = advisor.advise(situation.answers, explain=True)
+    chosen = memos.write(advisor.kb, rec, output, fmt, force=force, description=situation.description)
     hint = " ; ouvrez-la dans un navigateur pour l'imprimer" if chosen == "html" else ""
     click.echo(f"Note d'orientation écrite dans {output}{hint}.")

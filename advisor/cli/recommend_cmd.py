@@ -7,15 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..answers import read_answers_file
 from . import State, cli, pass_state
 from .display import format_recommendation
+from .options import read_situation, situation_input
 
 
 @cli.command()
-@click.argument("answers_file", required=False, type=click.Path(path_type=Path))
-@click.option("--example", "example", metavar="NOM", is_flag=False, flag_value="", default=None,
-              help="Utiliser une situation d'exemple fournie (sans NOM : liste des exemples).")
+@situation_input()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format du résultat.")
 @pass_state
@@ -29,17 +27,10 @@ def recommend(state: State, answers_file: Path | None, example: str | None, fmt:
       advisor recommend --example          (liste des exemples)
     """
     advisor = state.advisor
-    if example == "":
-        for name in advisor.kb.example_names():
-            click.echo(f"{name}\t{advisor.kb.example(name).description}")
+    situation = read_situation(advisor.kb, answers_file, example)
+    if situation is None:
         return
-    if example is not None and answers_file is None:
-        raw = advisor.kb.example(example).answers
-    elif answers_file is not None and example is None:
-        raw = read_answers_file(answers_file)[0]
-    else:
-        raise click.UsageError("donnez un fichier de réponses ou --example NOM (mais pas les deux).")
-    result = advisor.advise(raw, explain=True)
+    result = advisor.advise(situation.answers, explain=True)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     else:

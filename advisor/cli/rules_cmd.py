@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..checks import check_knowledge_base
-from ..knowledge import load_knowledge_base
-from ..rulebook import export_rulebook
-from . import State, cli, pass_state
+from ..knowledge.base import load_knowledge_base
+from ..outputs.rulebook import export_rulebook
+from ..scenarios import check_knowledge_base
+from . import EXIT_USER, State, cli, pass_state
 
 
 @cli.group()
@@ -34,7 +34,7 @@ def check(state: State, scenarios: Path | None) -> None:
         click.echo(f"Erreur : {len(report.problems)} problème(s) dans la base de connaissances :", err=True)
         for problem in report.problems:
             click.echo(f"- {problem}", err=True)
-        raise click.exceptions.Exit(2)
+        raise click.exceptions.Exit(EXIT_USER)
     click.echo(f"Base de connaissances valide : {len(kb.forms)} formes, {len(kb.questions)} questions, "
                f"{len(kb.rules)} règles, {len(kb.sheets)} fiches (version {kb.meta.version}).")
 

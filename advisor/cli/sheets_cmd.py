@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..site import export_site, sheet_body
+from ..outputs.render import sheet_body
+from ..outputs.site import export_site
 from . import State, cli, pass_state
 
 

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EngineError, EngineUnavailableError
 from .conditions import compile_condition
-from .errors import EngineError, EngineUnavailableError
-from .facts import FACT_KIND, encode
+from .encoding import FACT_KIND, encode
 
 if TYPE_CHECKING:
-    from .knowledge import KnowledgeBase
+    from ..knowledge.base import KnowledgeBase
 
 RULESET = "advisor"
 # A catch-all rule that fires last for every situation, so that no fact is ever "not handled":

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-UNKNOWN = "unknown"
+from ..knowledge.models import UNKNOWN
+
 FACT_KIND = "situation"
 
 
@@ -33,7 +34,7 @@ def encode(answers: Mapping[str, Any], choices: Mapping[str, Sequence[str]]) -> 
     """Build the situation fact from normalised answers.
 
     Args:
-        answers: question id → normalised value (see ``answers.normalise``).
+        answers: normalised answers (shapes in ``reasoning.answers.Answers``).
         choices: for each multiple-choice question, its choice ids.
     """
     fact: dict[str, Any] = {"kind": FACT_KIND}

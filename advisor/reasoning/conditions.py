@@ -6,7 +6,7 @@ whole test, so ``not: {question: q, is: x}`` is true when q is unknown; rule aut
 "answered, and not x" write ``is_not: x``.
 
 The Python evaluator is the reference (test oracle); the compiled expressions must give the same
-result on the engine's fact encoding (see ``facts.py``), which the differential tests check.
+result on the engine's fact encoding (see ``encoding.py``), which the differential tests check.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .facts import UNKNOWN, choice_field, unknown_field
-from .models import Condition
+from ..knowledge.models import UNKNOWN, Condition
+from .encoding import choice_field, unknown_field
 
-Answers = Mapping[str, Any]
-
+Answers = Mapping[str, Any]  # read-only view of ``reasoning.answers.Answers``
 
 Predicate = Callable[[Answers], bool]
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .models import Reference
+from ..knowledge.models import Reference
 
 Confidence = Literal["forte", "moyenne", "faible"]
 
@@ -33,7 +33,6 @@ class SheetRef(Output):
     id: str
     title: str
     path: str = Field(description="Path of the sheet inside the data folder, e.g. sheets/gme.md.")
-    command: str = Field(description="The command that shows the sheet.")
 
 
 class RankedForm(Output):
@@ -137,6 +136,8 @@ class Recommendation(Output):
     changes: list[Change] | None = Field(default=None, description="What would change the verdict "
                                          "(computed on request: advise(..., explain=True)).")
     answers: dict[str, Any] = Field(description="The answers used, normalised.")
+    questions: list[str] = Field(default_factory=list,
+                                 description="The questions that apply to these answers, in order (answered or not).")
     ignored_answers: list[str] = Field(default_factory=list,
                                        description="Answers dropped because their question no longer applies.")
     unknown_answers: list[str] = Field(default_factory=list)

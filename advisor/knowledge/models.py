@@ -1,7 +1,7 @@
 """Pydantic models of the knowledge base files (``rules/*.yaml``), validated with extra="forbid".
 
 These models only describe the *shape* of the data. Cross-references (a rule on an unknown
-question, a variant that does not exist…) are checked in ``knowledge.py``.
+question, a variant that does not exist…) are checked in ``knowledge/base.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ Text = Annotated[str, Field(min_length=1)]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 Scalar = StrictBool | StrictInt | StrictStr
 
-RESERVED_IDS = frozenset({"id", "sid", "kind", "unknown"})
+UNKNOWN = "unknown"  # the answer « je ne sais pas », as stored in answers and files
+RESERVED_IDS = frozenset({"id", "sid", "kind", UNKNOWN})
 
 
 class StrictModel(BaseModel):

@@ -7,9 +7,9 @@ import io
 
 from pydantic import BaseModel
 
-from .errors import UnknownItemError
-from .knowledge import KnowledgeBase
-from .recommendation import Recommendation
+from ..errors import UnknownItemError
+from ..knowledge.base import KnowledgeBase
+from ..reasoning.result import Recommendation
 
 
 class ComparedForm(BaseModel):

@@ -4,6 +4,7 @@ It has the same ``consult`` interface as ``engine.Engine`` and evaluates conditi
 ``conditions.predicate``. The differential tests require both to fire the same rules on many
 random answer sets; the benchmark reports the ratio of their speeds. Being ten times faster, it
 also screens hypothetical answer sets (``Advisor.searcher``) before the engine confirms them.
+Its name says its role: it is the *reference* semantics, not a legal reference.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from .conditions import Predicate, predicate
 
 if TYPE_CHECKING:
-    from .knowledge import KnowledgeBase
+    from ..knowledge.base import KnowledgeBase
 
 
 class ReferenceEvaluator:
-    """Evaluates every rule and relevance condition directly in Python."""
+    """Evaluates every rule directly in Python (relevance is evaluated by ``relevance.Relevance``)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._predicates: list[tuple[str, Predicate]] = [(r.id, predicate(r.when)) for r in kb.rules]

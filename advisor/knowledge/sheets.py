@@ -15,9 +15,9 @@ from typing import Literal
 import yaml
 from pydantic import Field
 
-from .errors import KnowledgeBaseError
-from .loader import safe_load, validate
+from ..errors import KnowledgeBaseError
 from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
+from .reading import safe_load, validate
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)

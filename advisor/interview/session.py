@@ -2,20 +2,8 @@
 
 No I/O and no click here (publicodes' framework-agnostic ``forms`` package is the model): the CLI
 shows ``current()``, passes each typed line to ``answer()`` and prints the returned ``Outcome``.
-The choice of the next question is delegated to ``Advisor.next_question`` and nowhere else.
-
-Typing convention, the same for every knowledge base (``hint()`` spells it out in the prompt):
-
-- a choice question takes its number (``2``); a multiple-choice question several (``1,3`` or ``1-3``);
-  choice ids or labels are accepted too;
-- a yes/no question takes ``o``/``oui`` or ``n``/``non``;
-- a number question takes an integer (spaces allowed: ``8 000``);
-- « je ne sais pas », where the question allows it: ``0`` for choice and yes/no questions, ``nsp``
-  (or « je ne sais pas ») everywhere — on number questions ``0`` is a number;
-- ``?`` shows the help, ``<`` goes back, an empty line skips an optional question or keeps the
-  answer already given;
-- ``fin`` goes straight to the review once no remaining question can change the verdict
-  (``Status.settled``): the interview gets shorter, the unasked questions stay unanswered.
+The choice of the next question is delegated to ``Advisor.next_question`` and nowhere else;
+how a typed line is read is ``entry.py``.
 
 A question skipped with an empty line has no answer; to tell ``Advisor.next_question`` it was
 asked, the interview passes it as « je ne sais pas ». For every condition an unknown answer and
@@ -25,34 +13,20 @@ allows on questions that accept « je ne sais pas ».
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .answers import UNKNOWN_WORDS, Answers, fold, normalise_value
-from .errors import AnswerError
-from .facts import UNKNOWN
-from .models import Form, Question
-from .recommendation import ExcludedForm, Recommendation
+from ..knowledge.models import UNKNOWN, Form, Question
+from ..reasoning.answers import Answers, fold
+from ..reasoning.result import ExcludedForm, Recommendation
+from ..wording import answer_text
+from .entry import BACK, FINISH, HELP, SKIPPED, EntryError, hint, parse_entry
 
 if TYPE_CHECKING:
-    from .advice import Advisor
-
-HELP = "?"
-BACK = "<"
-FINISH = "fin"
-UNKNOWN_DIGIT = "0"
-SKIPPED = ""  # how a skipped optional question is written to an answers file (read back as "no answer")
-_NUMBERS = re.compile(r"^[\d\s,;\-]+$")
-_SEPARATORS = re.compile(r"[\s,;]+")
-_RANGE = re.compile(r"^(\d+)-(\d+)$")
+    from ..reasoning.advisor import Advisor
 
 OutcomeKind = Literal["answered", "kept", "skipped", "help", "back", "invalid", "notice", "change", "finish"]
-
-
-class EntryError(ValueError):
-    """What a person typed does not fit the question (the message is a short French sentence)."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +146,7 @@ class Interview:
     def default(self, question: Question) -> str | None:
         """What an empty line means for this question: keep the answer already given, if any."""
         if question.id in self.answers:
-            return describe(question, self.answers[question.id])
+            return answer_text(question, self.answers[question.id])
         return None
 
     def prompt_hint(self, question: Question) -> str:
@@ -315,7 +289,7 @@ class Interview:
 
     def review(self) -> list[ReviewItem]:
         """Every answer given (or skipped), numbered, in question order, as French text."""
-        return [ReviewItem(i, q, describe(q, self.answers.get(q.id)))
+        return [ReviewItem(i, q, answer_text(q, self.answers.get(q.id)))
                 for i, q in enumerate(self._done_questions(), start=1)]
 
     def review_entry(self, raw: str) -> Outcome:
@@ -349,151 +323,3 @@ class Interview:
     def answers_to_save(self) -> dict[str, Any]:
         """The answers to write to a file, skipped optional questions included as blanks."""
         return {**{qid: SKIPPED for qid in self.skipped}, **self.answers}
-
-
-# --- reading and describing answers --------------------------------------------------------
-
-def parse_entry(question: Question, text: str) -> Any:
-    """Turn a typed line into a normalised answer (see the module docstring for the convention).
-
-    Raises:
-        EntryError: with a short French message saying what to type instead.
-    """
-    folded = fold(text)
-    if folded in UNKNOWN_WORDS or (folded == UNKNOWN_DIGIT and question.type in ("single", "multiple", "boolean")):
-        if not question.allow_unknown:
-            raise EntryError("« Je ne sais pas » n'est pas possible pour cette question.")
-        return UNKNOWN
-    try:
-        match question.type:
-            case "single":
-                if folded.isdigit():
-                    return _numbered(question, [folded])[0]
-                if _NUMBERS.match(folded):
-                    raise EntryError(_choice_hint(question, "Un seul choix possible"))
-                return normalise_value(question, text)
-            case "multiple":
-                if _NUMBERS.match(folded):
-                    picked = set(_numbered(question, _expand(question, folded)))
-                    return [c.id for c in question.choices if c.id in picked]
-                value = normalise_value(question, text)
-                if not value:
-                    raise EntryError(_choice_hint(question, "Choisissez au moins un numéro"))
-                return value
-            case _:
-                return normalise_value(question, text)
-    except AnswerError:
-        raise EntryError(_invalid(question, text)) from None
-
-
-def _expand(question: Question, text: str) -> list[str]:
-    items: list[str] = []
-    for part in _SEPARATORS.split(text):
-        if not part:
-            continue
-        bounds = _RANGE.match(part)
-        if bounds and int(bounds[1]) <= int(bounds[2]):
-            items += [str(n) for n in range(int(bounds[1]), int(bounds[2]) + 1)]
-        elif part.isdigit():
-            items.append(part)
-        else:
-            raise EntryError(_choice_hint(question, "Choix non reconnu") + " Séparez-les par des virgules (ex. 1,3).")
-    return items
-
-
-def _numbered(question: Question, numbers: list[str]) -> list[str]:
-    if not numbers:
-        raise EntryError(_choice_hint(question, "Choisissez au moins un numéro"))
-    picked = []
-    for number in numbers:
-        index = int(number)
-        if index == 0:
-            raise EntryError("0 (« je ne sais pas ») ne se combine pas avec d'autres choix.")
-        if not 1 <= index <= len(question.choices):
-            raise EntryError(_choice_hint(question, f"Le numéro {index} n'existe pas"))
-        picked.append(question.choices[index - 1].id)
-    return picked
-
-
-def _choice_hint(question: Question, lead: str) -> str:
-    what = "un numéro" if question.type == "single" else "un ou plusieurs numéros"
-    return f"{lead} : tapez {what} de 1 à {len(question.choices)}."
-
-
-def _invalid(question: Question, text: str) -> str:
-    match question.type:
-        case "single":
-            return _choice_hint(question, "Choix non reconnu")
-        case "multiple":
-            return _choice_hint(question, "Choix non reconnu") + " Séparez-les par des virgules (ex. 1,3)."
-        case "boolean":
-            return "Répondez par o (oui) ou n (non)."
-        case "number":
-            if _looks_like_number(text):
-                return f"Le nombre doit être compris entre {_bounds(question)}."
-            return "Tapez un nombre entier, en chiffres (par exemple 12)."
-        case _:
-            return "Texte trop long ou illisible (200 caractères au plus)."
-
-
-def _looks_like_number(text: str) -> bool:
-    try:
-        float(re.sub(r"[\s\u202f\xa0]", "", text).replace(",", "."))
-    except ValueError:
-        return False
-    return True
-
-
-def format_number(value: int) -> str:
-    """A number the French way: 10 000 (narrow no-break space between thousands)."""
-    return f"{value:,}".replace(",", "\u202f")
-
-
-def _bounds(question: Question) -> str:
-    low = format_number(question.min) if question.min is not None else "…"
-    high = format_number(question.max) if question.max is not None else "…"
-    return f"{low} et {high}"
-
-
-def describe(question: Question, value: Any) -> str:
-    """An answer as French text (labels, not ids)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "(sans réponse)"
-    if value == UNKNOWN:
-        return "je ne sais pas"
-    match question.type:
-        case "single":
-            choice = question.choice(value)
-            return choice.label if choice else str(value)
-        case "multiple":
-            return " ; ".join(c.label for c in question.choices if c.id in value) or "(aucun choix)"
-        case "boolean":
-            return "oui" if value else "non"
-        case "number":
-            return format_number(value) + (f" {question.unit}" if question.unit else "")
-        case _:
-            return str(value)
-
-
-def hint(question: Question, default: str | None = None) -> str:
-    """The typing convention for a question, in French, as shown under it."""
-    unknown = question.allow_unknown
-    match question.type:
-        case "single":
-            parts = [f"un numéro de 1 à {len(question.choices)}"] + (["0 = je ne sais pas"] if unknown else [])
-        case "multiple":
-            parts = [f"un ou plusieurs numéros de 1 à {len(question.choices)} (ex. 1,3)"] \
-                + (["0 = je ne sais pas"] if unknown else [])
-        case "boolean":
-            parts = ["o = oui", "n = non"] + (["0 = je ne sais pas"] if unknown else [])
-        case "number":
-            bounds = f" entre {_bounds(question)}" if question.min is not None or question.max is not None else ""
-            parts = [f"un nombre entier{bounds}"] + (["nsp = je ne sais pas"] if unknown else [])
-        case _:
-            parts = ["un texte libre"]
-    if default is not None:
-        parts.append(f"Entrée = garder « {default} »")
-    elif question.optional:
-        parts.append("Entrée = passer")
-    parts += ["? = aide", "< = retour"]
-    return " · ".join(parts)

@@ -1,4 +1,4 @@
-"""Integrity checks of a knowledge base, and the scenario format shared with the test suite.
+"""``advisor rules check``: integrity of a knowledge base, its examples, and its scenarios.
 
 A scenario file (``tests/scenarios/*.yaml``) lists situations written by domain experts, each with
 a sentence as name, the answers (or a packaged example) and what the advisor must conclude.
@@ -14,12 +14,13 @@ from typing import Any
 
 from pydantic import Field
 
-from .advice import Advisor
 from .errors import AdvisorError, KnowledgeBaseError
-from .knowledge import KnowledgeBase
-from .loader import read_yaml, validate
-from .models import StrictModel
-from .recommendation import Recommendation
+from .knowledge.base import KnowledgeBase
+from .knowledge.models import StrictModel
+from .knowledge.reading import read_yaml, validate
+from .reasoning.advisor import Advisor
+from .reasoning.answers import normalise
+from .reasoning.result import Recommendation
 
 
 class Expectation(StrictModel):
@@ -95,6 +96,17 @@ def failures(scenario: Scenario, rec: Recommendation) -> list[str]:
     return wrong
 
 
+def example_problems(kb: KnowledgeBase) -> list[KnowledgeBaseError]:
+    """Packaged examples whose answers do not fit the questions."""
+    found = []
+    for name in kb.example_names():
+        try:
+            normalise(kb, kb.example(name).answers)
+        except AdvisorError as err:
+            found.append(KnowledgeBaseError(kb.examples_dir / f"{name}.yaml", str(err), name))
+    return found
+
+
 @dataclass
 class Report:
     """Outcome of ``check_knowledge_base``."""
@@ -105,7 +117,7 @@ class Report:
 
 def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -> Report:
     """Check references, examples and scenarios; every problem names its file and item."""
-    report = Report(problems=kb.problems())
+    report = Report(problems=kb.problems() + example_problems(kb))
     if report.problems:
         return report
     folder = scenarios_dir or kb.root / "tests" / "scenarios"

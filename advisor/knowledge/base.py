@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import Field
 
-from .errors import AnswerError, KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
-from .loader import default_root, read_yaml, validate
+from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
 from .models import RESERVED_IDS, Condition, Example, Form, FormFile, Id, KnowledgeMeta, Question, QuestionsFile, Rule
+from .reading import default_root, read_yaml, validate
 from .sheets import Sheet, load_sheets
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -69,6 +69,11 @@ class KnowledgeBase:
     def sheet_for(self, form_id: str) -> Sheet:
         """The resource sheet of a form."""
         return self.sheets[self.forms[form_id].sheet]
+
+    @property
+    def introduction(self) -> Sheet | None:
+        """The introduction sheet (the one of kind ``introduction``), if the knowledge base has one."""
+        return next((s for s in self.sheets.values() if s.meta.kind == "introduction"), None)
 
     def get_sheet(self, sheet_id: str) -> Sheet:
         """A sheet by id; an unknown id (or a path trick) raises ``UnknownItemError``."""
@@ -156,13 +161,6 @@ class KnowledgeBase:
         for qid, question in self.questions.items():
             if question.type != "text" and qid not in used:
                 found.append(KnowledgeBaseError(self.sources[qid], "question utilisée par aucune règle", qid))
-        from .answers import normalise  # local: answers imports this module for typing only
-
-        for name in self.example_names():
-            try:
-                normalise(self, self.example(name).answers)
-            except (AnswerError, KnowledgeBaseError) as err:
-                found.append(KnowledgeBaseError(self.examples_dir / f"{name}.yaml", str(err), name))
         return found
 
     def _condition_problems(self, cond: Condition, owner: str) -> list[KnowledgeBaseError]:

@@ -1,22 +1,41 @@
-"""Counterfactual explanations: the smallest changes of answers that would change the verdict.
+"""What-if: the smallest changes of answers that would change the verdict, and how robust it is.
 
 Every change reported here is found by re-running the advisor on the changed answers, so each
 statement is true by construction (and the tests re-check it). Only changes that make sense are
 tried: questions that apply, values they accept, and never « je ne sais pas » as a target.
+Searches run on a fast evaluator (``Outcomes.searcher``) and each conclusion is confirmed on the
+engine. This module knows the advisor only through the ``Outcomes`` protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .facts import UNKNOWN
-from .models import Condition, Question
-from .recommendation import AnswerChange, Change, Recommendation
+from ..knowledge.models import Condition, Question
+from ..wording import answer_text
+from .answers import Answers
+from .result import AnswerChange, Change, QuestionRef, Recommendation, Robustness
 
 if TYPE_CHECKING:
-    from .advice import Advisor
-    from .knowledge import KnowledgeBase
+    from ..knowledge.base import KnowledgeBase
+
+
+class Outcomes(Protocol):
+    """What the searches need of an advisor (``reasoning.advisor.Advisor`` is one)."""
+
+    kb: KnowledgeBase
+
+    @property
+    def searcher(self) -> Outcomes: ...
+
+    def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], set[str]]: ...
+
+    def verdict(self, fired: set[str]) -> tuple[str | None, str | None]: ...
+
+    def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]: ...
+
+    def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
 
 MAX_CHANGES = 5
 MAX_TRIALS = 1500
@@ -67,23 +86,11 @@ def _tests(cond: Condition) -> Iterator[Condition]:
 
 
 def value_label(question: Question, value: Any) -> str:
-    """How a value reads for a person (choice labels, oui/non, « je ne sais pas »)."""
-    if value is None:
-        return "sans réponse"
-    if value == UNKNOWN:
-        return "je ne sais pas"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, list):
-        labels = [question.choice(v).label for v in value if question.choice(v)]  # type: ignore[union-attr]
-        return ", ".join(labels) if labels else "aucun choix"
-    choice = question.choice(value) if isinstance(value, str) and question.choices else None
-    if choice:
-        return choice.label
-    return f"{value} {question.unit}" if question.unit else str(value)
+    """How a value reads inside an explanation (choices joined by commas)."""
+    return answer_text(question, value, joiner=", ")
 
 
-def what_would_change(advisor: Advisor, rec: Recommendation) -> list[Change]:
+def what_would_change(advisor: Outcomes, rec: Recommendation) -> list[Change]:
     """The smallest changes (one answer, else two) that put another form first or change the variant.
 
     The search runs on the fast plain-Python evaluator; each change found is then re-run on the
@@ -99,7 +106,7 @@ def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
     return {**answers, **{item.question: item.after for item in change.changes}}
 
 
-def _search(advisor: Advisor, base_answers: dict[str, Any]) -> list[Change]:
+def _search(advisor: Outcomes, base_answers: dict[str, Any]) -> list[Change]:
     base = advisor.outcome(base_answers)
     trials = 0
     found: dict[tuple[str | None, str | None], Change] = {}
@@ -131,7 +138,7 @@ def _search(advisor: Advisor, base_answers: dict[str, Any]) -> list[Change]:
     return list(found.values())
 
 
-def _verified(advisor: Advisor, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
+def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
     """The outcome of the changed answers, or None if a changed question no longer applies."""
     kept, _, fired = advisor.settle(changed)
     if any(qid not in kept for qid in touched):
@@ -139,7 +146,7 @@ def _verified(advisor: Advisor, changed: dict[str, Any], touched: list[str]) -> 
     return advisor.verdict(fired)
 
 
-def _change(advisor: Advisor, before: dict[str, Any], after: dict[str, Any], touched: list[str],
+def _change(advisor: Outcomes, before: dict[str, Any], after: dict[str, Any], touched: list[str],
             target: tuple[str | None, str | None], base: tuple[str | None, str | None]) -> Change:
     kb = advisor.kb
     items = [AnswerChange(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
@@ -177,3 +184,32 @@ def statement(kb: KnowledgeBase, items: list[AnswerChange], form: Any, variant: 
     if variant:
         target = variant.label if form.short_label in variant.label else f"{form.short_label} — {variant.label}"
     return f"Si {condition}, la recommandation deviendrait : {target}."
+
+
+def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: str | None) -> Robustness:
+    """Whether any possible answer to a « je ne sais pas » would change the recommended form ``base``.
+
+    Candidate answers are screened on the fast evaluator; an answer that would change the
+    verdict is confirmed on the engine before the recommendation is called fragile.
+    """
+    if not unknown:
+        return Robustness(robust=True)
+    fast = advisor.searcher
+    depends = []
+    for qid in unknown:
+        for value in alternative_values(advisor.kb, advisor.kb.questions[qid], None):
+            changed = {**answers, qid: value}
+            if fast.outcome(changed)[0] != base and advisor.outcome(changed)[0] != base:
+                depends.append(qid)
+                break
+    questions = advisor.kb.questions
+    return Robustness(robust=not depends, depends_on=[
+        QuestionRef(question=qid, summary=questions[qid].summary, text=questions[qid].text) for qid in depends])
+
+
+def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question) -> tuple[int, int]:
+    """(distinct verdicts over the question's possible answers, how many of them differ from today's)."""
+    current = advisor.outcome(answers)
+    verdicts = [advisor.outcome({**answers, question.id: value})
+                for value in alternative_values(advisor.kb, question, None)]
+    return len(set(verdicts)), sum(v != current for v in verdicts)

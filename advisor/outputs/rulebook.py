@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .explain import value_label
-from .files import write_atomic
-from .knowledge import KnowledgeBase
-from .models import Condition
-from .site import environment, prepare_folder
+from ..files import prepare_folder, write_atomic
+from ..knowledge.base import KnowledgeBase
+from ..knowledge.models import Condition
+from ..wording import answer_text, format_number
+from .render import environment
 
 _COMPARISONS = {"lt": "est inférieur à", "lte": "est au plus", "gt": "est supérieur à", "gte": "est au moins"}
 
@@ -28,7 +28,7 @@ def describe(cond: Condition, kb: KnowledgeBase) -> str:
     op, value = cond.operator, cond.value
 
     def label(v: object) -> str:
-        return f"« {value_label(question, v)} »"
+        return f"« {answer_text(question, v, joiner=', ')} »"
 
     match op:
         case "is":
@@ -52,7 +52,7 @@ def describe(cond: Condition, kb: KnowledgeBase) -> str:
         case "unknown":
             return f"la réponse à {name} est « je ne sais pas »" if value else f"la réponse à {name} est connue"
     unit = f" {question.unit}" if question.unit else ""
-    return f"{name} {_COMPARISONS[op]} {value}{unit}"
+    return f"{name} {_COMPARISONS[op]} {format_number(value)}{unit}"
 
 
 def render_rulebook(kb: KnowledgeBase, sheets_prefix: str | None = None) -> dict[str, str]:
@@ -63,17 +63,17 @@ def render_rulebook(kb: KnowledgeBase, sheets_prefix: str | None = None) -> dict
             sheets site: ``"../"``); ``None`` names the command that shows the sheet instead.
     """
     env = environment()
-    env.globals["describe"] = lambda cond: describe(cond, kb)
+    phrase = {"describe": lambda cond: describe(cond, kb)}  # a render variable: the shared env stays unchanged
     used_by = {qid: [r for r in kb.rules if qid in r.when.questions()] for qid in kb.questions}
     gates = {qid: [q for q in kb.questions.values() if q.relevant_if is not None and qid in q.relevant_if.questions()]
              for qid in kb.questions}
-    pages = {"index.html": env.get_template("rulebook_index.html.j2").render(kb=kb, used_by=used_by)}
+    pages = {"index.html": env.get_template("rulebook_index.html.j2").render(kb=kb, used_by=used_by, **phrase)}
     for form in kb.forms.values():
         pages[f"forme-{form.id}.html"] = env.get_template("rulebook_form.html.j2").render(
-            kb=kb, form=form, rules=list(kb.rules_of(form.id)), sheets_prefix=sheets_prefix)
+            kb=kb, form=form, rules=list(kb.rules_of(form.id)), sheets_prefix=sheets_prefix, **phrase)
     for question in kb.questions.values():
         pages[f"question-{question.id}.html"] = env.get_template("rulebook_question.html.j2").render(
-            kb=kb, question=question, rules=used_by[question.id], gates=gates[question.id])
+            kb=kb, question=question, rules=used_by[question.id], gates=gates[question.id], **phrase)
     return pages
 
 

@@ -1,4 +1,4 @@
-"""Finding the data folders and reading YAML files into validated models, with French errors.
+"""Finding the data root and reading its YAML files into validated models, with French errors.
 
 Data root resolution: an explicit folder > the ``ADVISOR_DATA_DIR`` environment variable > the
 copy packaged in the wheel (``advisor/_data``) > the source checkout (the folder above the package).
@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import KnowledgeBaseError
+from ..errors import KnowledgeBaseError
 
 M = TypeVar("M", bound=BaseModel)
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def default_root() -> Path:

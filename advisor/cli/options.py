@@ -1,0 +1,63 @@
+"""Options shared by several commands, written once: the situation to advise (a file or an example).
+
+``advisor recommend``, ``memo`` and ``compare`` all take « ANSWERS_FILE or --example NAME »; this
+module declares it and reads it the same way for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def situation_input(required: bool = True) -> Callable[[F], F]:
+    """Add the ``ANSWERS_FILE`` argument and the ``--example [NOM]`` option to a command."""
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--example", "example", metavar="NOM", is_flag=False, flag_value="", default=None,
+            help="Utiliser une situation d'exemple fournie (sans NOM : liste des exemples).")(command)
+        return click.argument("answers_file", required=False,
+                              type=click.Path(dir_okay=False, path_type=Path))(command)
+    return decorate
+
+
+@dataclass(frozen=True)
+class Situation:
+    """The raw answers to advise on, and the description that goes with them."""
+
+    answers: dict[str, Any]
+    description: str | None = None
+
+
+def read_situation(kb: Any, answers_file: Path | None, example: str | None,
+                   required: bool = True) -> Situation | None:
+    """The situation named on the command line; ``None`` if none was given (``required=False``)
+    or if ``--example`` alone asked for the list of examples (printed here).
+
+    Raises:
+        click.UsageError: both or (``required``) neither were given.
+        InputFileError, UnknownItemError: the file or the example cannot be read.
+    """
+    from ..files import read_answers_file
+
+    if example == "" and answers_file is None:
+        for name in kb.example_names():
+            click.echo(f"{name}\t{kb.example(name).description}")
+        return None
+    if answers_file is not None and example is not None:
+        raise click.UsageError("donnez un fichier de réponses ou --example NOM, pas les deux.")
+    if answers_file is not None:
+        answers, description = read_answers_file(answers_file)
+        return Situation(answers, description)
+    if example:
+        found = kb.example(example)
+        return Situation(found.answers, found.description)
+    if required:
+        raise click.UsageError("donnez un fichier de réponses ou --example NOM (sans NOM : liste des exemples).")
+    return None

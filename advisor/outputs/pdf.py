@@ -1,0 +1,71 @@
+"""HTML → PDF with WeasyPrint, imported only when a PDF is asked for (slow to import; needs Pango and fonts)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+import warnings
+from typing import Any
+
+from ..errors import PdfUnavailableError
+
+PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra"
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print an HTML memo to PDF with WeasyPrint.
+
+    Raises:
+        PdfUnavailableError: WeasyPrint, Pango or fonts are missing (says what to install).
+    """
+    weasyprint = _load_weasyprint()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
+
+
+def _load_weasyprint() -> Any:
+    # WeasyPrint prints a banner on stdout and warns when a library is missing: the library
+    # never prints, so both are captured and replaced by one French message.
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            weasyprint = importlib.import_module("weasyprint")
+    except ImportError:
+        raise PdfUnavailableError(_missing(
+            "WeasyPrint n'est pas installé", "WeasyPrint avec « pip install 'cooperation-advisor[pdf]' » et, "
+            f"sous Debian ou Ubuntu, ses bibliothèques avec « apt-get install {PDF_PACKAGES} »")) from None
+    except OSError:
+        raise PdfUnavailableError(_missing(
+            "les bibliothèques Pango ou HarfBuzz dont WeasyPrint a besoin sont introuvables",
+            f"les bibliothèques manquantes (sous Debian ou Ubuntu : « apt-get install {PDF_PACKAGES} »)")) from None
+    logging.getLogger("weasyprint").addHandler(logging.NullHandler())
+    if _font_count() == 0:
+        raise PdfUnavailableError(_missing(
+            "aucune police de caractères n'est installée",
+            "des polices (sous Debian ou Ubuntu : « apt-get install fonts-dejavu-core fonts-dejavu-extra »)"))
+    return weasyprint
+
+
+def _font_count() -> int | None:
+    """How many fonts fontconfig sees (``None`` when this WeasyPrint version hides it)."""
+    try:
+        text_ffi = importlib.import_module("weasyprint.text.ffi")
+        ffi, fontconfig = text_ffi.ffi, text_ffi.fontconfig
+    except (ImportError, AttributeError):
+        return None
+    config = fontconfig.FcInitLoadConfigAndFonts()
+    try:
+        fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+        return 0 if fonts == ffi.NULL else int(fonts.nfont)
+    finally:
+        fontconfig.FcConfigDestroy(config)
+
+
+def _missing(what: str, install: str) -> str:
+    return (f"impossible de produire un PDF : {what}. Installez {install}. Ou bien écrivez la note en HTML "
+            "(-o note.html) et imprimez-la depuis un navigateur (Imprimer, puis Enregistrer au format PDF) : "
+            "c'est le même document.")
