@@ -123,7 +123,7 @@ def test_form_file_not_listed(data: Path) -> None:
 
 
 def test_bad_date_in_knowledge(data: Path) -> None:
-    edit(data / "rules/knowledge.yaml", "facts_checked_on: 2026-11-26", "facts_checked_on: hier")
+    edit(data / "rules/knowledge.yaml", "facts_checked_on: 2026-12-01", "facts_checked_on: hier")
     message = load_error(data)
     assert "knowledge.yaml" in message and "facts_checked_on" in message and "date" in message
 
