@@ -8,6 +8,7 @@ at least one scenario, and that every rule fires in at least one.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,13 @@ class Expectation(StrictModel):
     warnings: list[str] = Field(default_factory=list, description="Rule ids of warnings that must be given.")
     confidence: str | None = None
     no_clear_fit: bool | None = None
+    discouraged: list[str] = Field(default_factory=list, description="Forms expected « déconseillées ».")
+    alerts: list[str] = Field(default_factory=list, description="Dated alerts (horizon ids) that must be given.")
+    no_alerts: list[str] = Field(default_factory=list, description="Dated alerts that must not be given.")
+    past: list[str] = Field(default_factory=list, description="Dated alerts expected on their « after » side.")
+    robust: bool | None = None
+    tie: list[str] | None = Field(default=None, description="Forms expected tied first.")
+    audience: str | None = None
 
 
 class Scenario(StrictModel):
@@ -42,22 +50,26 @@ class Scenario(StrictModel):
 
     name: str = Field(min_length=10)
     example: str | None = None
+    as_of: dt.date | None = Field(default=None, description="Consultation date (the file's when omitted).")
     answers: dict[str, Any] = Field(default_factory=dict)
     expect: Expectation
 
 
 class ScenarioFile(StrictModel):
-    """One file of scenarios."""
+    """One file of scenarios, consulted as of a fixed date so that results never depend on the clock."""
 
+    as_of: dt.date
     scenarios: list[Scenario] = Field(min_length=1)
 
 
 def load_scenarios(folder: Path) -> list[tuple[Path, Scenario]]:
-    """Every scenario of every ``*.yaml`` file in a folder, with its file."""
+    """Every scenario of every ``*.yaml`` file in a folder, with its file (and its consultation date set)."""
     found = []
     for path in sorted(folder.glob("*.yaml")):
-        for scenario in validate(ScenarioFile, read_yaml(path), path).scenarios:
-            found.append((path, scenario))
+        parsed = validate(ScenarioFile, read_yaml(path), path)
+        for scenario in parsed.scenarios:
+            dated = scenario if scenario.as_of else scenario.model_copy(update={"as_of": parsed.as_of})
+            found.append((path, dated))
     return found
 
 
@@ -93,6 +105,18 @@ def failures(scenario: Scenario, rec: Recommendation) -> list[str]:
         wrong.append(f"confiance attendue : {exp.confidence}")
     if exp.no_clear_fit is not None and rec.no_clear_fit != exp.no_clear_fit:
         wrong.append(f"« aucune forme claire » attendu : {exp.no_clear_fit}")
+    discouraged = {f.form for f in rec.discouraged}
+    wrong += [f"{f} devait être déconseillée" for f in exp.discouraged if f not in discouraged]
+    alerts = {a.horizon: a for a in rec.alerts}
+    wrong += [f"alerte datée attendue : {a}" for a in exp.alerts if a not in alerts]
+    wrong += [f"alerte datée inattendue : {a}" for a in exp.no_alerts if a in alerts]
+    wrong += [f"l'alerte {a} devait être passée" for a in exp.past if a not in alerts or not alerts[a].past]
+    if exp.robust is not None and rec.robustness.robust != exp.robust:
+        wrong.append(f"solidité attendue : {'robuste' if exp.robust else 'dépend de réponses inconnues'}")
+    if exp.tie is not None and (rec.tie.forms if rec.tie else []) != exp.tie:
+        wrong.append(f"égalité attendue : {exp.tie} ; obtenue : {rec.tie.forms if rec.tie else []}")
+    if exp.audience is not None and rec.audience != exp.audience:
+        wrong.append(f"public attendu : {exp.audience} ; obtenu : {rec.audience}")
     return wrong
 
 
@@ -131,7 +155,7 @@ def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -
     scenarios = load_scenarios(folder)
     for path, scenario in scenarios:
         try:
-            rec = advisor.advise(scenario_answers(kb, scenario))
+            rec = advisor.advise(scenario_answers(kb, scenario), as_of=scenario.as_of)
         except AdvisorError as err:
             report.problems.append(KnowledgeBaseError(path, str(err), scenario.name))
             continue
@@ -141,7 +165,7 @@ def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -
             firsts.add(top.form)
             if top.variant:
                 variants.add((top.form, top.variant))
-        fired |= advisor.consultant.consult(rec.answers)
+        fired |= advisor.dated(rec.as_of).settle(rec.answers)[2]
     for form in kb.forms.values():
         if form.id not in firsts:
             report.problems.append(KnowledgeBaseError(folder, "aucun scénario ne place cette forme en tête", form.id))

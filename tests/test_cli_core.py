@@ -112,7 +112,7 @@ def test_rules_check_fails_clearly_on_a_broken_knowledge_base(invoke, tmp_path: 
 def test_rules_check_reports_unreached_forms(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios/one.yaml").write_text(
-        "scenarios:\n  - name: Un seul scénario ne couvre pas tout\n    example: afeji\n    expect: {first: ges}\n",
+        "as_of: 2026-12-01\nscenarios:\n  - name: Un seul scénario ne couvre pas tout\n    example: afeji\n    expect: {first: ges}\n",
         encoding="utf-8")
     result = invoke("rules", "check", "--scenarios", str(tmp_path / "scenarios"))
     assert result.exit_code == 2 and "aucun scénario ne place cette forme en tête" in result.stderr
