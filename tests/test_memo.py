@@ -102,7 +102,6 @@ def test_answers_read_as_words_not_ids(advisor: Advisor) -> None:
 
 
 def test_when_nothing_fits_the_memo_says_so_and_lists_the_excluded_forms(advisor: Advisor) -> None:
-    kb = advisor.kb
     raw = {"structure_types": ["aci"], "goals": ["market"], "tender_identified": False}
     rec = advisor.advise(raw)
     assert rec.no_clear_fit and rec.excluded

@@ -145,7 +145,8 @@ class KnowledgeBase:
             found += self._condition_problems(rule.when, rule.id)
             for claim in rule.claims or []:
                 found += self._condition_problems(claim, rule.id)
-            if any(child.any is not None or child.not_ is not None for child in _nodes(rule.when)) and rule.claims is None:
+            branching = any(node.any is not None or node.not_ is not None for node in _nodes(rule.when))
+            if branching and rule.claims is None:
                 found.append(KnowledgeBaseError(
                     self.sources[rule.id], "la condition contient « any » ou « not » : écrivez dans « claims » ce que "
                     "la raison affirme des réponses (elle ne doit rien affirmer d'autre)", rule.id))

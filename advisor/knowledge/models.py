@@ -263,7 +263,7 @@ class Rule(StrictModel):
     weight: StrictInt | None = Field(default=None, ge=1, le=10)
     variant: Id | None = None
     reason_for: dict[Id, Text] = Field(default_factory=dict,
-                                       description="The reason addressed to an audience (its id) instead of ``reason``.")
+                                       description="The reason for an audience (its id) instead of ``reason``.")
     claims: list[Condition] | None = Field(default=None, description=(
         "What the reason says of the answers, when the condition alone does not imply it (an ``any`` or "
         "a ``not``): each must hold whenever the reason is shown."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,7 +66,7 @@ class ExcludedForm(Output):
 
 
 class DiscouragedForm(Output):
-    """A form the answers touch whose reasons against outweigh those for (« déconseillée »)."""
+    """A form the answers ask for (a supporting rule holds) whose reasons against outweigh those for (« déconseillée »)."""
 
     form: str
     label: str
@@ -78,7 +78,7 @@ class DiscouragedForm(Output):
 
 
 class OtherForm(Output):
-    """A form that no rule touched (« sans lien avec vos réponses »)."""
+    """A form no supporting or excluding rule touched (« sans lien avec vos réponses »)."""
 
     form: str
     label: str

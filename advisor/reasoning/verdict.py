@@ -98,11 +98,11 @@ class Verdict:
                                              reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
             elif any(r.effect == "supports" for r in own) and _score(own) > 0:
                 ranked.append(self._rank(form, own, unknown, audience))
-            elif any(r.effect in ("supports", "weakens") for r in own):
+            elif any(r.effect == "supports" for r in own):  # asked for, but the reasons against outweigh
                 discouraged.append(DiscouragedForm(
                     form=form.id, label=form.label, short_label=form.short_label, score=_score(own),
-                    reasons=_sorted_reasons(own, "supports", audience), against=_sorted_reasons(own, "weakens", audience),
-                    sheet=self._sheet(form)))
+                    reasons=_sorted_reasons(own, "supports", audience),
+                    against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
                 others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
                                         sheet=self._sheet(form)))
@@ -122,6 +122,7 @@ class Verdict:
         tied = [f for f in ranked if f.score == ranked[0].score] if ranked and not no_fit else []
         meta = self.kb.meta
         stale = (as_of - meta.facts_checked_on).days > meta.stale_after_days
+        stale_message = meta.stale_message.format(checked_on=long_date(meta.facts_checked_on)) if stale else None
         return Recommendation(
             as_of=as_of, audience=audience,
             recommendations=ranked, excluded=excluded, discouraged=discouraged, other_forms=others,
@@ -134,7 +135,7 @@ class Verdict:
             knowledge_base=KnowledgeBaseInfo(
                 title=meta.title, version=meta.version, facts_checked_on=meta.facts_checked_on,
                 facts_as_of=meta.facts_as_of, stale=stale,
-                stale_message=meta.stale_message.format(checked_on=long_date(meta.facts_checked_on)) if stale else None),
+                stale_message=stale_message),
         )
 
     def _confidence(self, ranked: list[RankedForm], robustness: Robustness, alerts: list[Alert],
@@ -213,7 +214,8 @@ def _reason(rule: Rule, audience: str | None) -> Reason:
 
 
 def _sorted_reasons(own: list[Rule], effect: str, audience: str | None) -> list[Reason]:
-    return [_reason(r, audience) for r in sorted((r for r in own if r.effect == effect), key=lambda r: -(r.weight or 0))]
+    chosen = sorted((r for r in own if r.effect == effect), key=lambda r: -(r.weight or 0))
+    return [_reason(r, audience) for r in chosen]
 
 
 def _score(own: list[Rule]) -> int:
