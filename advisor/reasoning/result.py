@@ -66,7 +66,10 @@ class ExcludedForm(Output):
 
 
 class DiscouragedForm(Output):
-    """A form the answers ask for (a supporting rule holds) whose reasons against outweigh those for (« déconseillée »)."""
+    """A form the answers ask for (a supporting rule holds) whose reasons against outweigh those for.
+
+    Shown as « déconseillée », with those reasons: they are the most useful advice.
+    """
 
     form: str
     label: str
