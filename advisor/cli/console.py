@@ -162,11 +162,18 @@ def pager_wanted(no_pager: bool) -> bool:
     return not no_pager and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def show_long(text: str, *, pager: bool, color: bool | None = None) -> None:
+def show_long(text: str, *, pager: bool) -> None:
     """Print a long text wrapped to the terminal, through a pager when ``pager`` (see ``pager_wanted``)."""
-    text = wrap(text, width_of(sys.stdout))
+    page(wrap(text, width_of(sys.stdout)), pager=pager)
+
+
+def page(text: str, *, pager: bool) -> None:
+    """Print a text already laid out, through a pager when ``pager`` (see ``pager_wanted``).
+
+    Colour codes are kept only where they can show: a terminal, or a pager that shows them.
+    """
     if not pager:
-        click.echo(text, color=color)
+        click.echo(text)
         return
     os.environ.setdefault("LESS", LESS_LIKE_GIT)  # as git: a text that fits the screen is not paged
-    click.echo_via_pager(fit(text), color=color)
+    click.echo_via_pager(fit(text.rstrip("\n")))

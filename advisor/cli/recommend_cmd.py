@@ -1,4 +1,9 @@
-"""``advisor recommend`` and ``advisor questions``."""
+"""``advisor recommend`` and ``advisor questions``.
+
+A recommendation is longer than a screen: in a terminal it goes through a pager, as git does
+(``--no-pager`` to refuse it; never in a pipe), and it opens on « En bref » (``brief.py``), so that
+the recommended form and its confidence show on an 80×24 terminal without scrolling.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from pathlib import Path
 import click
 
 from . import State, cli, pass_state
+from .brief import format_brief
+from .console import pager_wanted, show_long
 from .display import format_recommendation
 from .options import read_situation, situation_input
 
@@ -16,8 +23,9 @@ from .options import read_situation, situation_input
 @situation_input()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format du résultat.")
+@click.option("--no-pager", is_flag=True, help="Dans un terminal, tout afficher d'un coup, sans pager.")
 @pass_state
-def recommend(state: State, answers_file: Path | None, example: str | None, fmt: str) -> None:
+def recommend(state: State, answers_file: Path | None, example: str | None, fmt: str, no_pager: bool) -> None:
     """Recommande des formes de coopération à partir d'un fichier de réponses (YAML ou JSON).
 
     \b
@@ -34,7 +42,9 @@ def recommend(state: State, answers_file: Path | None, example: str | None, fmt:
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     else:
-        click.echo(format_recommendation(result, advisor.kb, color=state.color))
+        text = format_brief(result, color=state.color) + "\n\n" + format_recommendation(result, advisor.kb,
+                                                                                        color=state.color)
+        show_long(text, pager=pager_wanted(no_pager))
 
 
 @cli.command()
