@@ -106,6 +106,7 @@ def _conclude(state: State, interview: Interview, saver: Saver, dialogue: Dialog
     else:
         width = width_of(sys.stdout)
         click.echo(wrap(format_recommendation(rec, interview.kb, color=state.color), width))
+        click.echo()
         click.echo(wrap(format_brief(rec, color=state.color), width))
     if memo_path is not None:
         write_atomic(memo_path, memos.render(interview.kb, rec, memos.memo_format(memo_path),

@@ -31,9 +31,9 @@ class View:
             where = "sans doute la dernière"
         else:
             where = f"environ {progress.remaining} {'restante' if progress.remaining == 1 else 'restantes'}"
-            if progress.opened:
-                where += (f" (votre réponse précédente en a ouvert {progress.opened})" if progress.opened > 1
-                          else " (votre réponse précédente en a ouvert une)")
+        if progress.opened and not progress.again:
+            where += (f" (votre réponse précédente en a ouvert {progress.opened})" if progress.opened > 1
+                      else " (votre réponse précédente en a ouvert une)")
         self.say()
         self.say(f"Question {progress.number} — {where}", dim=True)
         self.say(question.text, bold=True)
