@@ -20,7 +20,7 @@ from advisor.interview.session import Interview
 from tests.test_cli_ask import play, scenario_answers, session
 
 ADVISOR = Path(sys.executable).parent / "advisor"
-pytestmark = pytest.mark.skipif(not ADVISOR.exists(), reason=f"the advisor command is not installed in {ADVISOR.parent}")
+pytestmark = pytest.mark.skipif(not ADVISOR.exists(), reason=f"the advisor command is not in {ADVISOR.parent}")
 
 
 def run(args: list[str], cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[bytes]:

@@ -230,6 +230,12 @@ def test_recommend_goes_through_a_pager_in_a_terminal_only(tmp_path: Path) -> No
     rows = [row for row in rows_of(out) if row]
     assert rows[0] == "PAGE:En bref" and all(row.startswith("PAGE:") for row in rows)
     assert any(row.startswith("PAGE:Confiance : forte") for row in rows[:23])
+    sheet = spawn(tmp_path, "sheets", "show", "gme", PAGER="sed s/^/PAGE:/")
+    try:
+        sheet.expect(pexpect.EOF)
+        assert all(row.startswith("PAGE:") for row in rows_of(sheet.before or "") if row)
+    finally:
+        sheet.close()
     plain = spawn(tmp_path, "recommend", "--example", "afeji", "--no-pager", PAGER="sed s/^/PAGE:/")
     try:
         plain.expect(pexpect.EOF)

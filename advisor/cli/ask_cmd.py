@@ -114,7 +114,7 @@ def _conclude(state: State, interview: Interview, saver: Saver, dialogue: Dialog
         dialogue.say(f"Note d'orientation écrite dans {memo_path}.")
     if kept is not None:
         dialogue.say(f"Vos réponses sont enregistrées dans {kept}." + (
-            "" if kept == saver.path else f" Pour les reprendre : advisor ask --answers {shlex.quote(str(kept))}"))
+            "" if kept == saver.path else f" Pour les reprendre : {_resume(state, kept, save=False)}"))
     elif not saver.enabled:
         dialogue.say("Réponses non enregistrées (--no-save).", dim=True)
 
@@ -185,14 +185,19 @@ def _keep(interview: Interview, saver: Saver, state: State) -> Path | None:
     with contextlib.suppress(OSError):
         if path is not None:
             click.echo(f"{plural(n, 'réponse')} {'enregistrée' if n < 2 else 'enregistrées'} dans {path}.", err=True)
-            data_dir = f" --data-dir {shlex.quote(str(state.data_dir))}" if state.data_dir else ""
-            quoted = shlex.quote(str(path))
-            click.echo(f"Pour reprendre : advisor{data_dir} ask --answers {quoted} --save {quoted}", err=True)
+            click.echo(f"Pour reprendre : {_resume(state, path)}", err=True)
         elif not saver.enabled:
             click.echo("Réponses non enregistrées (--no-save).", err=True)
         else:
             click.echo("Aucune réponse donnée : rien à enregistrer.", err=True)
     return path
+
+
+def _resume(state: State, path: Path, save: bool = True) -> str:
+    """The command that resumes from ``path`` (and keeps saving to it)."""
+    data_dir = f" --data-dir {shlex.quote(str(state.data_dir))}" if state.data_dir else ""
+    quoted = shlex.quote(str(path))
+    return f"advisor{data_dir} ask --answers {quoted}" + (f" --save {quoted}" if save else "")
 
 
 def _stop(interview: Interview, saver: Saver, state: State, message: str, code: int) -> NoReturn:

@@ -182,11 +182,11 @@ def _relative(question: Question, text: str, current: list[str]) -> list[str]:
     """``+2``, ``-1``, ``+2,3 -1``: add or remove choices from the current selection."""
     picked = set(current)
     sign = None
-    for token in re.findall(r"[+\-]|[0-9]+", text):
-        if token in "+-":
-            sign = token
+    for piece in re.findall(r"[+\-]|[0-9]+", text):
+        if piece in ("+", "-"):
+            sign = piece
             continue
-        choice = question.choices[_index(question, token) - 1].id
+        choice = question.choices[_index(question, piece) - 1].id
         if sign == "+":
             picked.add(choice)
         else:

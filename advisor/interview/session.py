@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EntryError
 from ..knowledge.models import UNKNOWN, Question
 from ..reasoning.answers import NO_WORDS, YES_WORDS, Answers, fold
 from ..reasoning.lookahead import StillOpen, still_open
 from ..reasoning.result import ExcludedForm, Recommendation
 from ..wording import answer_text
-from .entry import BACK, FINISH, HELP, SKIPPED, EntryError, hint, parse_entry, unreadable
+from .entry import BACK, FINISH, HELP, SKIPPED, hint, parse_entry, unreadable
 from .outcomes import Outcome, Progress, ReviewItem, Status
 
 if TYPE_CHECKING:
