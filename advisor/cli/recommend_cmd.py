@@ -8,13 +8,14 @@ the recommended form and its confidence show on an 80×24 terminal without scrol
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
 from . import State, cli, pass_state
 from .brief import format_brief
-from .console import pager_wanted, show_long
+from .console import pager_wanted, show_long, width_of, wrap
 from .display import format_recommendation
 from .options import read_situation, situation_input
 
@@ -58,11 +59,12 @@ def questions(state: State, fmt: str) -> None:
         data = [q.model_dump(mode="json", by_alias=True, exclude_none=True) for q in kb.questions.values()]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    lines = []
     for question in kb.questions.values():
-        click.echo(f"{question.id} — {question.text}")
-        for choice in question.choices:
-            click.echo(f"    {choice.id} : {choice.label}")
+        lines.append(f"{question.id} — {question.text}")
+        lines += [f"    {choice.id} : {choice.label}" for choice in question.choices]
         if question.allow_unknown:
-            click.echo("    unknown : je ne sais pas")
+            lines.append("    unknown : je ne sais pas")
         if question.relevant_if is not None:
-            click.echo("    (posée seulement dans certains cas)")
+            lines.append("    (posée seulement dans certains cas)")
+    click.echo(wrap("\n".join(lines), width_of(sys.stdout)))
