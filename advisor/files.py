@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -110,12 +111,16 @@ def _kind(value: Any) -> str:
 
 
 def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str | None = None) -> str:
-    """Render answers as a commented YAML file a person can read and edit by hand."""
+    """Render answers as a commented YAML file a person can read and edit by hand.
+
+    Values are written as JSON (a subset of YAML), with every character YAML may not hold raw (controls, DEL,
+    U+FFFF, line separators…) escaped, so that ``read_answers_file`` reads back exactly what was written.
+    """
     lines = ["# Réponses au questionnaire du conseiller en coopération.",
              "# Modifiable à la main : une réponse par question ; « unknown » = je ne sais pas.",
-             f"knowledge_base_version: {json.dumps(kb.meta.version, ensure_ascii=False)}"]
+             f"knowledge_base_version: {_yaml_value(kb.meta.version)}"]
     if description:
-        lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+        lines.append(f"description: {_yaml_value(description)}")
     lines.append("answers:")
     for qid, question in kb.questions.items():
         if qid not in answers:
@@ -123,8 +128,25 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
         lines.append(f"  # {question.text}")
         if question.choices:
             lines.append("  # choix : " + " ; ".join(f"{c.id} = {c.label}" for c in question.choices))
-        lines.append(f"  {qid}: {json.dumps(answers[qid], ensure_ascii=False)}")
+        lines.append(f"  {qid}: {_yaml_value(answers[qid])}")
     return "\n".join(lines) + "\n"
+
+
+# Characters YAML reads as they are: tab, printable ASCII, and the printable Unicode ranges, less
+# NEL, the line and paragraph separators and the byte-order mark, which it would take as breaks.
+_NOT_RAW_IN_YAML = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+def _yaml_value(value: Any) -> str:
+    """A value as a one-line JSON scalar or list that YAML reads back unchanged."""
+    return _NOT_RAW_IN_YAML.sub(_escape, json.dumps(value, ensure_ascii=False))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if 0xD800 <= code <= 0xDFFF:  # half a character (from a JSON escape): YAML cannot hold it even escaped
+        return "\\ufffd"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name, profiles in ((f"{len(scenarios)} scénarios", scenarios), (f"{len(randoms)} profils aléatoires", randoms)):
         for order, (asked, stable, early) in measure(kb, profiles).items():
-            label = "ordre du fichier" if order == "file" else "ordre intelligent"
+            label = "ordre du fichier" if order == "file" else "ordre par conversation"
             print(f"| {name} | {label} | {asked:.1f} | {stable:.1f} | {early:.1f} |")
 
 

@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base
-from advisor.cli import State, ask_cmd, cli
+from advisor.cli import State, ask_io, cli
 from advisor.files import read_answers_file
 from advisor.interview.session import Interview
 from advisor.knowledge.models import UNKNOWN
@@ -93,9 +93,9 @@ def test_the_text_verdict_is_the_one_of_recommend(invoke, advisor: Advisor, tmp_
     lines = play(Interview(advisor), scenario_answers(FORMS[0]))
     result = invoke("ask", "--save", str(saved), input=session(lines))
     assert result.exit_code == 0, result.output
-    verdict = invoke("recommend", str(saved)).stdout
+    brief, verdict = invoke("recommend", str(saved)).stdout.split("\n\n", 1)
     assert verdict.strip() in result.stdout
-    assert f"Vos réponses sont enregistrées dans {saved}." in result.stdout
+    assert result.stdout.endswith(f"{brief}\nVos réponses sont enregistrées dans {saved}.\n")  # the verdict last
     assert "→ En lice (" in result.stdout and "en tête :" in result.stdout
     assert "Traceback" not in result.output
 
@@ -131,6 +131,8 @@ def test_review_change_drops_answers_that_no_longer_apply(invoke, advisor: Advis
     lines.append(str(number))
     interview.answer(str(number))
     lines.append(typed(goals, ["food"]))
+    assert interview.answer(lines[-1]).kind == "confirm"  # it removes the market answers: confirm first
+    lines.append("o")
     dropped = interview.answer(lines[-1]).dropped
     assert "tender_identified" in [q.id for q in dropped]
     lines += play(interview, {"food_activity": True, "pat_exists": True})
@@ -142,7 +144,7 @@ def test_review_change_drops_answers_that_no_longer_apply(invoke, advisor: Advis
     assert result.stdout.count("Relecture de vos réponses") == 2
     answers, _ = read_answers_file(saved)
     assert "tender_identified" not in answers and answers["goals"] == ["food"]
-    verdict = invoke("recommend", str(saved)).stdout
+    verdict = invoke("recommend", str(saved)).stdout.split("\n\n", 1)[1]
     assert verdict.strip() in result.stdout
 
 
@@ -179,13 +181,13 @@ def test_ctrl_c_saves_to_the_save_file_and_exits_130(runner: CliRunner, advisor:
     lines = play(Interview(advisor), scenario_answers("regie"))[:3]
     typed_lines = iter(lines)
 
-    def read(self: ask_cmd.Console) -> str:
+    def read(self: ask_io.Dialogue) -> str:
         line = next(typed_lines, None)
         if line is None:
             raise KeyboardInterrupt
         return line
 
-    monkeypatch.setattr(ask_cmd.Console, "read", read)
+    monkeypatch.setattr(ask_io.Dialogue, "read", read)
     saved = tmp_path / "r.yaml"
     result = runner.invoke(cli, ["ask", "--save", str(saved)])
     assert result.exit_code == 130 and "Traceback" not in result.output
@@ -204,7 +206,7 @@ def test_every_answer_is_saved_as_soon_as_it_is_given(runner: CliRunner, advisor
     seen: list[int] = []
     typed_lines = iter(lines)
 
-    def read(self: ask_cmd.Console) -> str:
+    def read(self: ask_io.Dialogue) -> str:
         if saved.exists():
             seen.append(len(yaml.safe_load(saved.read_text(encoding="utf-8"))["answers"] or {}))
         line = next(typed_lines, None)
@@ -212,7 +214,7 @@ def test_every_answer_is_saved_as_soon_as_it_is_given(runner: CliRunner, advisor
             raise EOFError
         return line
 
-    monkeypatch.setattr(ask_cmd.Console, "read", read)
+    monkeypatch.setattr(ask_io.Dialogue, "read", read)
     result = runner.invoke(cli, ["ask", "--save", str(saved)])
     assert result.exit_code == 130
     assert seen == list(range(1, len(lines) + 1))
@@ -288,4 +290,5 @@ def test_a_toy_interview_from_scratch(invoke, toy_advisor: Advisor, tmp_path: Pa
     result = invoke("--data-dir", str(TOY_ROOT), "ask", "--save", str(saved), input=session(lines))
     assert result.exit_code == 0, result.output
     assert "1. Vélo" in result.stdout
-    assert invoke("--data-dir", str(TOY_ROOT), "recommend", str(saved)).stdout.strip() in result.stdout
+    verdict = invoke("--data-dir", str(TOY_ROOT), "recommend", str(saved)).stdout.split("\n\n", 1)[1]
+    assert verdict.strip() in result.stdout

@@ -2,7 +2,10 @@
 
 Every command is a short function: parse options, call the library, print. Errors are turned into
 a one-line French message and an exit code in one place (``AdvisorGroup.invoke``):
-0 success, 2 a mistake the user can fix, 1 an internal error, 130 interrupted.
+0 success, 2 a mistake the user can fix, 1 an internal error, 130 interrupted. A reader that goes
+away (``advisor questions | head -1``) ends the command quietly with 0; characters the console
+cannot show are replaced (``console.py``). ``--no-color`` is accepted before or after the command
+name; ``NO_COLOR`` counts when it is set and not empty (no-color.org).
 May import every lower floor; nothing imports it but ``advisor.__main__``.
 """
 
@@ -17,11 +20,12 @@ from typing import Any
 
 import click
 
-from . import french
+from . import console, french
 
 french.install()  # before the decorators below, which format some help texts at import time
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
+NO_COLOR_HELP = "Affichage sans couleurs (aussi avec la variable NO_COLOR ; avant ou après la commande)."
 
 
 class State:
@@ -69,7 +73,18 @@ class AdvisorGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if command is not None:
+            _accept_no_color(command)
+        return command
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:  # ``advisor --help | head -1``
+            console.silence_stdout()
+            raise click.exceptions.Exit(EXIT_OK) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx) if name in COMMANDS]
@@ -87,8 +102,11 @@ class AdvisorGroup(click.Group):
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nInterrompu.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-        except (click.exceptions.Exit, click.ClickException, BrokenPipeError):
+        except (click.exceptions.Exit, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader of our output went away (``… | head``): nothing more to say
+            console.silence_stdout()
+            ctx.exit(EXIT_OK)
         except ImportError as err:
             click.echo(f"Erreur : une bibliothèque nécessaire manque ({err.name or err}). Réinstallez le conseiller "
                        "avec ses dépendances : pip install -e . (depuis le dossier du projet).", err=True)
@@ -105,7 +123,7 @@ class AdvisorGroup(click.Group):
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ADVISOR_DATA_DIR",
               help="Dossier de la base de connaissances (contenant rules/ et sheets/). Par défaut : celle "
                    "installée avec le conseiller.")
-@click.option("--no-color", is_flag=True, help="Affichage sans couleurs (aussi avec la variable NO_COLOR).")
+@click.option("--no-color", is_flag=True, help=NO_COLOR_HELP)
 @click.version_option(package_name="cooperation-advisor", message="%(prog)s, version %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, no_color: bool) -> None:
@@ -121,20 +139,49 @@ def cli(ctx: click.Context, data_dir: Path | None, no_color: bool) -> None:
       advisor recommend --example afeji
       advisor sheets show gme
     """
-    color = not no_color and "NO_COLOR" not in os.environ
+    color = not no_color and not os.environ.get("NO_COLOR")
     ctx.obj = State(data_dir, color)
     if not color:
         ctx.color = False
 
 
+def _no_color(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--no-color`` given after the command name: the same as before it."""
+    if value:
+        ctx.color = False
+        state = ctx.find_object(State)
+        if state is not None:
+            state.color = False
+
+
+def _accept_no_color(command: click.Command) -> None:
+    """Let a command (and the commands of a group) take ``--no-color`` too (idempotent)."""
+    if not any(p.name == "no_color" for p in command.params):
+        command.params.append(click.Option(["--no-color"], is_flag=True, expose_value=False, callback=_no_color,
+                                           help=NO_COLOR_HELP))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_no_color(sub)
+
+
 def main(args: list[str] | None = None, prog_name: str = "advisor") -> None:
     """Entry point of the ``advisor`` command."""
+    console.protect_output()
     try:
         cli.main(args=args, prog_name=prog_name)
+        code: Any = EXIT_OK
+    except SystemExit as done:
+        code = done.code
     except KeyboardInterrupt:
         click.echo("\nInterrompu.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (``advisor … | head``): stop quietly, as other command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(EXIT_OK)
+        code = EXIT_OK
+        console.silence_stdout()
+    try:
+        sys.stdout.flush()  # what is still buffered may meet a closed pipe: stop quietly, as other tools do
+    except BrokenPipeError:
+        console.silence_stdout()
+    except (OSError, ValueError):
+        pass
+    sys.exit(code)

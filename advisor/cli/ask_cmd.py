@@ -1,8 +1,11 @@
 """``advisor ask``: the interactive interview, a thin loop of prompts and prints over ``Interview``.
 
-The answers are written after every change when ``--save`` is given, and always on Ctrl-C or end
-of input (to a default file otherwise), so that nothing typed is ever lost. When standard input is
-not a terminal, answers are read one per line and echoed, so a piped session reads like a transcript.
+Nothing typed is ever lost (issues 12 and 16): with ``--save`` the answers are written after every
+change; whatever ends the interview — its end, Ctrl-C, end of input, SIGTERM, SIGHUP, an
+undecodable line, an internal error — they are written (to ``--save``, else to a new
+``reponses-conseiller-AAAAMMJJ-HHMMSS.yaml``) and the path is printed, unless ``--no-save``. When
+standard input is not a terminal, answers are read one per line and echoed, so a piped session
+reads like a transcript. Screens are in ``ask_view.py``, reading and saving in ``ask_io.py``.
 """
 
 from __future__ import annotations
@@ -10,111 +13,34 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shlex
+import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from ..errors import AdvisorError, OutputError
-from ..files import check_writable, dump_answers, read_answers_file, write_atomic
-from ..interview.session import Interview, Outcome, Status
-from ..knowledge.base import KnowledgeBase
-from ..knowledge.models import Question
+from ..errors import OutputError
+from ..files import check_writable, read_answers_file, write_atomic
+from ..interview.session import Interview
 from ..outputs import memo as memos
 from ..wording import plural
-from . import EXIT_INTERRUPTED, State, cli, pass_state
-from .display import Style, format_recommendation
+from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
+from .ask_io import Dialogue, Saver, Stopped, UndecodableInput, ignore_stop_signals, stop_signals
+from .ask_view import View, resumed, status_line, summaries
+from .brief import format_brief
+from .console import width_of, wrap
+from .display import format_recommendation
 from .options import date_option
 
-PROMPT = "> "
-
-
-class Console:
-    """Where the dialogue goes (stderr when stdout carries JSON) and how lines are read."""
-
-    def __init__(self, color: bool, to_stderr: bool) -> None:
-        self.style = Style(color)
-        self.err = to_stderr
-        if sys.stdin.isatty():
-            with contextlib.suppress(ImportError):  # line editing (arrows, history) where available
-                import readline  # noqa: F401
-
-    def say(self, text: str = "", **styles: Any) -> None:
-        click.echo(self.style(text, **styles) if styles else text, err=self.err)
-
-    def read(self) -> str:
-        """One typed line; ``EOFError`` at the end of input, ``KeyboardInterrupt`` on Ctrl-C."""
-        stdin = sys.stdin
-        if stdin.isatty():
-            if self.err:
-                click.echo(PROMPT, nl=False, err=True)
-                return input()
-            return input(PROMPT)
-        click.echo(PROMPT, nl=False, err=self.err)
-        line = stdin.readline()
-        if not line:
-            click.echo(err=self.err)
-            raise EOFError
-        line = line.rstrip("\r\n")
-        click.echo(line, err=self.err)  # a piped session then reads like a transcript
-        return line
-
-
-class Saver:
-    """Writes the answers file (atomically) after each change, and a default file on interruption."""
-
-    def __init__(self, kb: KnowledgeBase, path: Path | None, description: str | None) -> None:
-        self.kb = kb
-        self.path = path
-        self.description = description
-        self.warned = False
-
-    def text(self, interview: Interview) -> str:
-        return dump_answers(self.kb, interview.answers_to_save(), self.description)
-
-    def save(self, interview: Interview) -> None:
-        if self.path is None:
-            return
-        try:
-            write_atomic(self.path, self.text(interview))
-        except OutputError as err:
-            if not self.warned:
-                click.echo(f"Attention : {err} Vos réponses seront enregistrées ailleurs en cas d'arrêt.", err=True)
-                self.warned = True
-
-    def save_somewhere(self, interview: Interview) -> Path | None:
-        """Save on interruption: to --save, else to a new file in the current (or temporary) folder."""
-        text = self.text(interview)
-        candidates = [] if self.path is None or self.warned else [self.path]
-        if not candidates and not interview.answers:
-            return None  # nothing worth a new file (at most a few optional questions skipped)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        candidates += [_free_path(folder / f"reponses-conseiller-{stamp}.yaml")
-                       for folder in (Path.cwd(), Path(tempfile.gettempdir()))]
-        for path in candidates:
-            try:
-                write_atomic(path, text)
-                return path
-            except OutputError:
-                continue
-        click.echo("Impossible d'enregistrer vos réponses dans un fichier ; les voici :\n" + text, err=True)
-        return None
-
-
-def _free_path(path: Path) -> Path:
-    n = 2
-    candidate = path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
+REPEAT = ("help", "invalid", "notice")  # outcomes after which only the prompt is shown again
 
 
 @cli.command()
 @click.option("--save", "save_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Enregistrer les réponses (YAML) dans FICHIER après chaque réponse.")
+@click.option("--no-save", is_flag=True,
+              help="N'enregistrer aucun fichier de réponses (sans cette option, elles sont gardées à la fin).")
 @click.option("--answers", "answers_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Reprendre les réponses de FICHIER et ne poser que les questions manquantes.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -124,14 +50,16 @@ def _free_path(path: Path) -> Path:
 @click.option("--force", is_flag=True, help="Remplacer un fichier --save ou --memo existant.")
 @date_option
 @pass_state
-def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: str, memo_path: Path | None,
-        force: bool, as_of: dt.date | None) -> None:
+def ask(state: State, save_path: Path | None, no_save: bool, answers_path: Path | None, fmt: str,
+        memo_path: Path | None, force: bool, as_of: dt.date | None) -> None:
     """Pose le questionnaire en français et recommande des formes de coopération.
 
     Seules les questions utiles sont posées. Tapez le numéro de votre choix (plusieurs :
-    1,3), o ou n, un nombre ; 0 ou nsp pour « je ne sais pas » quand c'est possible ;
-    ? pour l'aide, < pour revenir à la question précédente. Avant le résultat, vous
-    relisez et pouvez modifier chaque réponse. Ctrl-C arrête en gardant vos réponses.
+    1,3 ; pour modifier une sélection : +2 ou -1), o ou n, un nombre ; 0 ou nsp pour
+    « je ne sais pas » quand c'est possible ; ? pour l'aide, < pour revenir à la question
+    précédente. Avant le résultat, vous relisez et pouvez modifier chaque réponse. Vos
+    réponses sont toujours gardées dans un fichier (sauf --no-save), même si le
+    questionnaire est interrompu (Ctrl-C).
 
     \b
     Exemples :
@@ -139,34 +67,65 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
       advisor ask --answers mes-reponses.yaml --save mes-reponses.yaml
       advisor ask --format json > resultat.json
     """
-    _check_files(save_path, answers_path, memo_path, force)
+    _check_files(save_path, no_save, answers_path, memo_path, force)
     advisor = state.advisor.dated(as_of) if as_of else state.advisor
     raw, description = read_answers_file(answers_path) if answers_path else ({}, None)
     interview = Interview(advisor, raw)
-    console = Console(state.color, to_stderr=fmt == "json")
-    saver = Saver(advisor.kb, save_path, description)
-    _introduce(console, interview, answers_path)
+    dialogue = Dialogue(state.color, to_stderr=fmt == "json")
+    saver = Saver(advisor.kb, save_path, description, enabled=not no_save)
+    _introduce(dialogue, interview, answers_path)
     try:
-        _run(console, interview, saver)
+        with stop_signals():
+            _run(View(dialogue, interview), dialogue, interview, saver)
     except (EOFError, KeyboardInterrupt) as stop:
-        _interrupted(interview, saver, state, isinstance(stop, EOFError))
+        _stop(interview, saver, state, "Fin de l'entrée : questionnaire interrompu." if isinstance(stop, EOFError)
+              else "Questionnaire interrompu.", EXIT_INTERRUPTED)
+    except Stopped as stop:
+        _stop(interview, saver, state, _signal_message(stop.signum), 128 + stop.signum)
+    except UndecodableInput as bad:
+        _stop(interview, saver, state, f"Erreur : la ligne {bad.line} de l'entrée n'est pas du texte UTF-8. "
+              "Enregistrez le fichier en UTF-8 (dans un éditeur : « Enregistrer sous… », encodage UTF-8), puis "
+              "relancez.", EXIT_USER)
+    except BaseException:
+        _keep(interview, saver, state)  # an internal error: the answers first, then the error is reported
+        raise
+    saver.save(interview)  # with --save: up to date even if nothing changed (a complete file resumed)
+    kept = saver.save_somewhere(interview) if save_path is None or saver.warned else save_path
+    try:
+        _conclude(state, interview, saver, dialogue, fmt, memo_path, kept)
+    except BaseException:
+        if kept is not None:
+            click.echo(f"Vos réponses sont enregistrées dans {kept}.", err=True)
+        raise
+
+
+def _conclude(state: State, interview: Interview, saver: Saver, dialogue: Dialogue, fmt: str,
+              memo_path: Path | None, kept: Path | None) -> None:
+    """The verdict (its short block last, where the screen ends), the memo, where the answers are."""
     rec = interview.recommendation()
-    console.say()
+    dialogue.say()
     if fmt == "json":
         click.echo(rec.model_dump_json(indent=2))
     else:
-        click.echo(format_recommendation(rec, advisor.kb, color=state.color))
+        width = width_of(sys.stdout)
+        click.echo(wrap(format_recommendation(rec, interview.kb, color=state.color), width))
+        click.echo()
+        click.echo(wrap(format_brief(rec, color=state.color), width))
     if memo_path is not None:
-        _write_memo(memo_path, interview, rec, saver, console)
-    if save_path is not None:
-        kept = saver.save_somewhere(interview) if saver.warned else save_path
-        console.say(f"Vos réponses sont enregistrées dans {kept}." if kept else "")
-    else:
-        console.say("Astuce : ajoutez --save FICHIER pour garder vos réponses et les reprendre plus tard.", dim=True)
+        write_atomic(memo_path, memos.render(interview.kb, rec, memos.memo_format(memo_path),
+                                             description=saver.description))
+        dialogue.say(f"Note d'orientation écrite dans {memo_path}.")
+    if kept is not None:
+        dialogue.say(f"Vos réponses sont enregistrées dans {kept}." + (
+            "" if kept == saver.path else f" Pour les reprendre : {_resume(state, kept, save=False)}"))
+    elif not saver.enabled:
+        dialogue.say("Réponses non enregistrées (--no-save).", dim=True)
 
 
-def _check_files(save: Path | None, answers: Path | None, memo: Path | None, force: bool) -> None:
+def _check_files(save: Path | None, no_save: bool, answers: Path | None, memo: Path | None, force: bool) -> None:
     """Fail before the first question rather than after the last one."""
+    if save is not None and no_save:
+        raise click.UsageError("--save et --no-save s'excluent : choisissez l'une des deux options.")
     if memo is not None:
         memos.memo_format(memo)
         check_writable(memo, force)
@@ -178,123 +137,77 @@ def _check_files(save: Path | None, answers: Path | None, memo: Path | None, for
         check_writable(save, force=True)
 
 
-def _introduce(console: Console, interview: Interview, answers_path: Path | None) -> None:
+def _introduce(dialogue: Dialogue, interview: Interview, answers_path: Path | None) -> None:
     kb = interview.kb
-    console.say(kb.meta.title, bold=True)
-    console.say("Tapez votre réponse puis Entrée. À tout moment : « ? » affiche l'aide de la question, "
-                "« < » revient à la question précédente, Ctrl-C arrête en gardant vos réponses.")
-    console.say(kb.meta.disclaimer, dim=True)
+    dialogue.say(kb.meta.title, bold=True)
+    dialogue.say("Tapez votre réponse puis Entrée. À tout moment : « ? » affiche l'aide de la question, "
+                 "« < » revient à la question précédente, Ctrl-C arrête en gardant vos réponses.")
+    dialogue.say(kb.meta.disclaimer, dim=True)
     if answers_path is not None:
-        console.say(f"Reprise de {answers_path} : {plural(len(interview.answers), 'réponse')} déjà "
-                    f"{'donnée' if len(interview.answers) < 2 else 'données'}.")
-        console.say(_status_line(interview.status()))
+        dialogue.say(resumed(interview, answers_path))
+        dialogue.say(status_line(interview.status()))
     if interview.ignored:
-        console.say("Réponses ignorées car leur question ne s'applique pas : " + _summaries(interview.ignored) + ".")
+        dialogue.say("Réponses ignorées car leur question ne s'applique pas : " + summaries(interview.ignored) + ".")
 
 
-def _run(console: Console, interview: Interview, saver: Saver) -> None:
+def _run(view: View, dialogue: Dialogue, interview: Interview, saver: Saver) -> None:
     """Ask until the person confirms the review screen."""
-    repeat = False
+    shown: Any = object()  # what is on screen: a question, None for the review
+    outcome = None
     while True:
         question = interview.current()
-        if repeat:
+        repeat = outcome is not None and question is shown and outcome.kind in REPEAT
+        if outcome is not None and outcome.kind == "confirm":
+            pass  # the confirmation question is on screen
+        elif repeat:
             pass  # same question after help or a mistake: only the prompt again
         elif question is None:
-            _show_review(console, interview)
+            view.review()
         else:
-            _show_question(console, interview, question)
-        outcome = interview.answer(console.read())
-        repeat = outcome.kind in ("help", "invalid", "notice")
+            view.question(question)
+        shown = question
+        outcome = interview.answer(dialogue.read())
         if outcome.kind == "finish":
             return
-        _show_outcome(console, outcome)
+        view.outcome(outcome)
         if outcome.changed:
             saver.save(interview)
 
 
-def _show_question(console: Console, interview: Interview, question: Question) -> None:
-    progress = interview.progress()
-    left = ("sans doute la dernière" if progress.remaining == 0
-            else f"environ {progress.remaining} {'restante' if progress.remaining == 1 else 'restantes'}")
-    console.say()
-    console.say(f"Question {progress.number} — {left}", dim=True)
-    console.say(question.text, bold=True)
-    for number, choice in enumerate(question.choices, start=1):
-        console.say(f"  {number}. {choice.label}")
-    if question.choices and question.allow_unknown:
-        console.say("  0. Je ne sais pas")
-    console.say(f"  ({interview.prompt_hint(question)})", dim=True)
+def _signal_message(signum: int) -> str:
+    if signum == getattr(signal, "SIGHUP", None):
+        return "Terminal fermé : questionnaire interrompu."
+    return "Arrêt demandé par le système : questionnaire interrompu."
 
 
-def _show_review(console: Console, interview: Interview) -> None:
-    console.say()
-    console.say("Relecture de vos réponses", bold=True)
-    for item in interview.review():
-        console.say(f"  {item.number}. {item.question.summary} : {item.value}")
-    console.say("Tapez le numéro d'une réponse pour la modifier, ou Entrée pour voir la recommandation "
-                "(< = question précédente).", dim=True)
-
-
-def _show_outcome(console: Console, outcome: Outcome) -> None:
-    if outcome.kind == "help":
-        console.say(f"Aide : {outcome.message}", fg="cyan")
-    elif outcome.kind in ("invalid", "notice"):
-        console.say(outcome.message or "", fg="yellow")
-    elif outcome.kind == "back" and outcome.message:
-        console.say(outcome.message)
-    if outcome.dropped:
-        console.say("Réponses retirées car leur question ne s'applique plus : " + _summaries(outcome.dropped) + ".",
-                    fg="yellow")
-    if outcome.status is not None:
-        console.say(_status_line(outcome.status))
-        for excluded in outcome.status.excluded:
-            why = " ; ".join(r.text for r in excluded.reasons)
-            console.say(f"  ✗ {excluded.short_label} écartée : {why}", fg="red")
-        if outcome.status.settled:
-            console.say("  Les questions restantes ne peuvent plus changer la forme recommandée : tapez « fin » "
-                        "pour passer à la relecture, ou continuez pour affiner les points de vigilance.", fg="cyan")
-
-
-def _status_line(status: Status) -> str:
-    """« → En lice (6 sur 7) : GME, GES… · en tête : GME », plus the forms back in play."""
-    names = ", ".join(f.short_label for f in status.in_play) or "aucune forme"
-    line = f"  → En lice ({len(status.in_play)} sur {status.total}) : {names}"
-    if status.leader is not None:
-        line += f" · en tête : {status.leader.short_label}"
-    if status.restored:
-        line += " · de nouveau en lice : " + ", ".join(f.short_label for f in status.restored)
-    return line
-
-
-def _summaries(questions: list[Question]) -> str:
-    return " ; ".join(q.summary for q in questions)
-
-
-def _interrupted(interview: Interview, saver: Saver, state: State, end_of_input: bool) -> NoReturn:
-    """Save what was answered, say how to resume, exit 130 (no traceback)."""
-    click.echo(err=True)
-    click.echo("Fin de l'entrée : questionnaire interrompu." if end_of_input else "Questionnaire interrompu.",
-               err=True)
+def _keep(interview: Interview, saver: Saver, state: State) -> Path | None:
+    """Save what was answered and say where, and how to resume (never fails: the terminal may be gone)."""
+    ignore_stop_signals()
     path = saver.save_somewhere(interview)
     n = len(interview.answers)
-    if path is None:
-        click.echo("Aucune réponse donnée : rien à enregistrer.", err=True)
-    else:
-        click.echo(f"{plural(n, 'réponse')} {'enregistrée' if n < 2 else 'enregistrées'} dans {path}.", err=True)
-        data_dir = f" --data-dir {shlex.quote(str(state.data_dir))}" if state.data_dir else ""
-        quoted = shlex.quote(str(path))
-        click.echo(f"Pour reprendre : advisor{data_dir} ask --answers {quoted} --save {quoted}", err=True)
-    raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    with contextlib.suppress(OSError):
+        if path is not None:
+            click.echo(f"{plural(n, 'réponse')} {'enregistrée' if n < 2 else 'enregistrées'} dans {path}.", err=True)
+            click.echo(f"Pour reprendre : {_resume(state, path)}", err=True)
+        elif not saver.enabled:
+            click.echo("Réponses non enregistrées (--no-save).", err=True)
+        else:
+            click.echo("Aucune réponse donnée : rien à enregistrer.", err=True)
+    return path
 
 
-def _write_memo(path: Path, interview: Interview, rec: Any, saver: Saver, console: Console) -> None:
-    """Write the memo of the verdict shown; if that fails (e.g. no PDF support), keep the answers."""
-    try:
-        write_atomic(path, memos.render(interview.kb, rec, memos.memo_format(path), description=saver.description))
-    except AdvisorError:
-        if saver.path is None:
-            kept = saver.save_somewhere(interview)
-            if kept is not None:
-                click.echo(f"Vos réponses sont enregistrées dans {kept}.", err=True)
-        raise
-    console.say(f"Note d'orientation écrite dans {path}.")
+def _resume(state: State, path: Path, save: bool = True) -> str:
+    """The command that resumes from ``path`` (and keeps saving to it)."""
+    data_dir = f" --data-dir {shlex.quote(str(state.data_dir))}" if state.data_dir else ""
+    quoted = shlex.quote(str(path))
+    return f"advisor{data_dir} ask --answers {quoted}" + (f" --save {quoted}" if save else "")
+
+
+def _stop(interview: Interview, saver: Saver, state: State, message: str, code: int) -> NoReturn:
+    """Save what was answered, say why the interview stopped and how to resume, exit with ``code``."""
+    with contextlib.suppress(OSError):
+        click.echo(err=True)
+        click.echo(message, err=True)
+    _keep(interview, saver, state)
+    raise click.exceptions.Exit(code)
+

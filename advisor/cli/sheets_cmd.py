@@ -10,6 +10,7 @@ import click
 from ..outputs.render import sheet_body
 from ..outputs.site import export_site
 from . import State, cli, pass_state
+from .console import page, pager_wanted
 
 
 @cli.group()
@@ -27,9 +28,10 @@ def list_sheets(state: State) -> None:
 
 @sheets.command("show")
 @click.argument("sheet_id", metavar="ID")
+@click.option("--no-pager", is_flag=True, help="Dans un terminal, tout afficher d'un coup, sans pager.")
 @pass_state
-def show(state: State, sheet_id: str) -> None:
-    """Affiche une fiche (mise en forme dans un terminal, texte brut dans un tube).
+def show(state: State, sheet_id: str, no_pager: bool) -> None:
+    """Affiche une fiche (mise en forme dans un terminal, avec un pager ; texte brut dans un tube).
 
     \b
     Exemple :
@@ -44,9 +46,11 @@ def show(state: State, sheet_id: str) -> None:
         from rich.console import Console
         from rich.markdown import Markdown
 
-        console = Console(no_color=not state.color)
-        console.print(header, style="bold" if state.color else None, highlight=False)
-        console.print(Markdown(body))
+        console = Console(no_color=not state.color, force_terminal=True)
+        with console.capture() as screen:  # laid out by rich at the terminal's width, then paged
+            console.print(header, style="bold" if state.color else None, highlight=False)
+            console.print(Markdown(body))
+        page(screen.get(), pager=pager_wanted(no_pager))
     else:
         click.echo(header + "\n\n" + body.strip())
 

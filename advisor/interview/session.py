@@ -1,88 +1,40 @@
 """The interview as a pure state machine: what to ask, how to read what a person types, where we are.
 
 No I/O and no click here (publicodes' framework-agnostic ``forms`` package is the model): the CLI
-shows ``current()``, passes each typed line to ``answer()`` and prints the returned ``Outcome``.
-The choice of the next question is delegated to ``Advisor.next_question`` and nowhere else;
-how a typed line is read is ``entry.py``.
+shows ``current()``, passes each typed line to ``answer()`` and prints the returned ``Outcome``
+(``outcomes.py``). The choice of the next question is delegated to ``Advisor.next_question`` and
+nowhere else; how a typed line is read is ``entry.py``.
 
 A question skipped with an empty line has no answer; to tell ``Advisor.next_question`` it was
 asked, the interview passes it as « je ne sais pas ». For every condition an unknown answer and
 no answer are the same, except the ``unknown`` operator, which the knowledge-base check only
 allows on questions that accept « je ne sais pas ».
+
+Nothing typed is lost by a change (issue 12): a change that would remove the answers depending
+on the old one asks for confirmation first, and the answers it removes are kept aside for the
+session, to come back by themselves if the change is undone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ..knowledge.models import UNKNOWN, Form, Question
-from ..reasoning.answers import Answers, fold
+from ..errors import EntryError
+from ..knowledge.models import UNKNOWN, Question
+from ..reasoning.answers import NO_WORDS, YES_WORDS, Answers, fold
+from ..reasoning.lookahead import StillOpen, still_open
 from ..reasoning.result import ExcludedForm, Recommendation
 from ..wording import answer_text
-from .entry import BACK, FINISH, HELP, SKIPPED, EntryError, hint, parse_entry
+from .entry import BACK, FINISH, HELP, SKIPPED, hint, parse_entry, unreadable
+from .outcomes import Outcome, Progress, ReviewItem, Status
 
 if TYPE_CHECKING:
     from ..reasoning.advisor import Advisor
 
-OutcomeKind = Literal["answered", "kept", "skipped", "help", "back", "invalid", "notice", "change", "finish"]
+__all__ = ["Interview", "Outcome", "Progress", "ReviewItem", "Status"]
 
-
-@dataclass(frozen=True)
-class Progress:
-    """Where the person is: question number, and an estimate of the relevant questions left after it."""
-
-    number: int
-    remaining: int
-
-
-@dataclass(frozen=True)
-class Status:
-    """The forms after an answer: those still in play, those just excluded (with why), those back in play."""
-
-    in_play: list[Form]
-    total: int
-    excluded: list[ExcludedForm] = field(default_factory=list)
-    restored: list[Form] = field(default_factory=list)
-    leader: Form | None = None  # the form ranked first, when one stands out (no "no clear fit")
-    settled: bool = False  # no remaining question could change the verdict: « fin » may end the interview
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """One line of the review screen."""
-
-    number: int
-    question: Question
-    value: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened after a typed line.
-
-    Attributes:
-        kind: ``answered`` (a new or different answer), ``kept`` (Enter on an answer already
-            given), ``skipped`` (Enter on an optional question), ``help``, ``back``, ``invalid``
-            (ask again), ``notice`` (nothing changed, read the message), ``change`` (review: now
-            ask the chosen question again), ``finish`` (review confirmed: show the verdict).
-        question: the question concerned, if any.
-        message: a French text to show (help, error, notice).
-        status: the forms after the answer (``answered`` and ``skipped`` only).
-        dropped: questions whose answers were removed because they no longer apply.
-    """
-
-    kind: OutcomeKind
-    question: Question | None = None
-    message: str | None = None
-    status: Status | None = None
-    dropped: list[Question] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the answers changed (and should be saved)."""
-        return self.kind in ("answered", "skipped")
+MAX_REVIEW_DIGITS = 4  # a longer number typed on the review screen is refused before conversion
 
 
 class Interview:
@@ -107,13 +59,17 @@ class Interview:
             and (v is None or (isinstance(v, str) and not v.strip()))}
         given = advisor.validate(raw)
         self.answers: Answers = {}
-        self.ignored: list[Question] = []  # pre-filled answers whose question does not apply
-        self.ignored = self._store(given)
+        self.shelf: Answers = {}  # answers removed by a change in this session, back if it is undone
+        self.ignored: list[Question] = self._store(given, shelve=False)[0]  # pre-filled, not applying
         self.prefilled: list[str] = list(self.answers)
         self.history: list[str] = []  # questions answered or skipped in this session, in asking order
         self._cursor: int | None = None  # index in history while going back, None at the frontier
         self._editing: str | None = None  # question chosen on the review screen
+        self._pending: tuple[Question, Any] | None = None  # a change that removes answers, awaiting « oui »
         self._next: tuple[Question | None] | None = None  # next_question's choice for the current answers
+        self._open: tuple[str, StillOpen] | None = None  # still_open for the answers it was computed on
+        self._opened: set[str] = set()  # questions the last answer made relevant
+        self._settled = False  # whether the last status was settled (to say it once)
         self.finished_early = False  # « fin » typed once the verdict could no longer change
         self._excluded = self._exclusions(advisor.advise(self.answers))
 
@@ -121,6 +77,8 @@ class Interview:
 
     def current(self) -> Question | None:
         """The question to ask now, or ``None`` when every relevant question is answered (review)."""
+        if self._pending is not None:
+            return self._pending[0]
         if self._editing is not None:
             return self.kb.questions[self._editing]
         if self._cursor is not None:
@@ -132,16 +90,20 @@ class Interview:
         return self._next[0]
 
     def progress(self) -> Progress:
-        """Question number of ``current()`` and about how many relevant questions follow it."""
+        """Question number of ``current()`` and about how many relevant questions have no answer yet."""
         relevant = self.advisor.relevant_questions(self._asked())
         done = sum(1 for q in relevant if q.id in self.answers or q.id in self.skipped)
+        current = self.current()
         if self._editing is not None:
             number = 1 + next((i for i, q in enumerate(self._done_questions()) if q.id == self._editing), done)
         elif self._cursor is not None:
             number = done - (len(self.history) - self._cursor) + 1
         else:
             number = done + 1
-        return Progress(number=number, remaining=max(0, len(relevant) - number))
+        waiting = [q.id for q in relevant if q.id not in self.answers and q.id not in self.skipped]
+        remaining = len([qid for qid in waiting if current is None or qid != current.id])
+        again = current is not None and (current.id in self.answers or current.id in self.skipped)
+        return Progress(number=number, remaining=remaining, opened=len(self._opened & set(waiting)), again=again)
 
     def default(self, question: Question) -> str | None:
         """What an empty line means for this question: keep the answer already given, if any."""
@@ -151,32 +113,43 @@ class Interview:
 
     def prompt_hint(self, question: Question) -> str:
         """The typing convention for this question, in French (see ``hint``)."""
-        return hint(question, self.default(question))
+        if self._pending is not None:
+            return "1 = oui, confirmer · 2 = non, garder la réponse actuelle"
+        return hint(question, self.default(question), self.answers.get(question.id))
 
     @property
     def complete(self) -> bool:
         """Whether every relevant question has been answered or skipped."""
         return self.current() is None
 
+    def still_open(self) -> StillOpen:
+        """What the questions without an answer could still change (form, variant, warnings)."""
+        asked = self._asked()
+        key = repr(sorted(asked.items()))
+        if self._open is None or self._open[0] != key:
+            self._open = (key, still_open(self.advisor, asked))
+        return self._open[1]
+
     # --- answering ----------------------------------------------------------------------
 
     def answer(self, raw: str) -> Outcome:
         """Read what the person typed for the current question and move on if it is valid."""
+        problem = unreadable(raw)
+        if problem is not None:
+            return Outcome("invalid", self.current(), problem)
+        if self._pending is not None:
+            return self._confirm(raw.strip())
         question = self.current()
         if question is None:
             return self.review_entry(raw)
         text = raw.strip()
+        self._opened = set()
         if text == HELP:
             return Outcome("help", question, question.help)
         if text == BACK:
             return self.back()
-        if fold(text) == FINISH and self._cursor is None:
-            if self.advisor.can_still_change(self._asked()):
-                return Outcome("invalid", question, "Les questions restantes peuvent encore changer la "
-                                                    "recommandation : répondez-y d'abord.")
-            self.finished_early = True
-            return Outcome("notice", None, "Questions restantes passées : elles ne pouvaient plus changer la "
-                                           "forme recommandée.")
+        if fold(text) == FINISH and self._cursor is None and self._editing is None:
+            return self._finish_early(question)
         if not text:
             if question.id in self.answers or question.id in self.skipped:
                 self._advance(question.id)
@@ -185,7 +158,7 @@ class Interview:
                 return self._set(question, None)
             return Outcome("invalid", question, "Une réponse est attendue (« ? » pour l'aide).")
         try:
-            value = parse_entry(question, text)
+            value = parse_entry(question, text, self.answers.get(question.id))
         except EntryError as err:
             return Outcome("invalid", question, str(err))
         if self.answers.get(question.id, None) == value and question.id not in self.skipped:
@@ -193,8 +166,19 @@ class Interview:
             return Outcome("kept", question)
         return self._set(question, value)
 
+    def _finish_early(self, question: Question) -> Outcome:
+        still = self.still_open()
+        if still.verdict:
+            what = "la forme recommandée" if still.form else "la variante de la forme recommandée"
+            return Outcome("invalid", question, f"Les questions restantes peuvent encore changer {what} : "
+                                                "répondez-y d'abord.")
+        self.finished_early = True
+        return Outcome("to_review", None, "Questions restantes passées : elles ne pouvaient plus changer ni la "
+                                          "forme recommandée ni sa variante.")
+
     def back(self) -> Outcome:
         """Go back to the previous question of this session (on the review screen: the last one)."""
+        self._opened = set()
         if self._editing is not None:
             question = self.kb.questions[self._editing]
             self._editing = None
@@ -212,31 +196,75 @@ class Interview:
         return Outcome("back", self.kb.questions[self.history[self._cursor]])
 
     def _set(self, question: Question, value: Any) -> Outcome:
+        """Give ``question`` this answer (``None``: skipped), after a confirmation if it removes others."""
+        answers = self._with(question, value)
+        kept = self.advisor.relevance.applicable(answers)
+        losing = [q for qid, q in self.kb.questions.items() if qid in self.answers and qid not in kept]
+        if losing:
+            self._pending = (question, value)
+            return Outcome("confirm", question, _losing_message(losing), dropped=losing)
+        return self._apply(question, value)
+
+    def _confirm(self, text: str) -> Outcome:
+        assert self._pending is not None
+        question, value = self._pending
+        folded = fold(text)
+        if folded in YES_WORDS or folded == "1":
+            self._pending = None
+            return self._apply(question, value)
+        if folded in NO_WORDS or folded == "2" or text == BACK:
+            self._pending = None
+            self._advance(question.id)
+            return Outcome("cancelled", question, "Modification annulée : la réponse précédente est gardée.")
+        return Outcome("invalid", question, "Tapez 1 (oui) pour confirmer, ou 2 (non) pour garder la réponse actuelle.")
+
+    def _with(self, question: Question, value: Any) -> Answers:
         answers = {k: v for k, v in self.answers.items() if k != question.id}
-        if self.finished_early and self.advisor.can_still_change({**self._asked(), question.id: value}):
+        if value is not None:
+            answers[question.id] = value
+        return answers
+
+    def _apply(self, question: Question, value: Any) -> Outcome:
+        answers = self._with(question, value)
+        self.shelf.pop(question.id, None)
+        if self.finished_early and still_open(self.advisor, {**self._asked(), question.id: value}).verdict:
             self.finished_early = False  # a changed answer reopens questions that matter again
+        before = {q.id for q in self.advisor.relevant_questions(self._asked())}
         if value is None:
             self.skipped.add(question.id)
         else:
             self.skipped.discard(question.id)
-            answers[question.id] = value
-        dropped = self._store(answers)
+        dropped, restored = self._store(answers)
         dropped_ids = {q.id for q in dropped}
         if self._cursor is not None:
             self._cursor -= sum(1 for qid in self.history[:self._cursor] if qid in dropped_ids)
         self.history = [qid for qid in self.history if qid not in dropped_ids]
         self._advance(question.id)
-        return Outcome("skipped" if value is None else "answered", question, status=self._status(), dropped=dropped)
+        self.history += [q.id for q in restored if q.id not in self.history]
+        self._opened = {q.id for q in self.advisor.relevant_questions(self._asked())} - before
+        return Outcome("skipped" if value is None else "answered", question, status=self._status(), dropped=dropped,
+                       restored=restored)
 
-    def _store(self, answers: Answers) -> list[Question]:
-        """Keep the answers that apply (and the skips), return the questions whose answers were dropped."""
-        kept, dropped, _ = self.advisor.settle(answers)
+    def _store(self, answers: Answers, shelve: bool = True) -> tuple[list[Question], list[Question]]:
+        """Keep the answers that apply (and the skips), bringing back shelved answers that apply again.
+
+        Returns:
+            (questions whose answers were removed, questions whose shelved answers came back).
+        """
+        candidate = {**{k: v for k, v in self.shelf.items() if k not in answers}, **answers}
+        kept, _, _ = self.advisor.settle(candidate)
         relevant = {q.id for q in self.advisor.relevant_questions(kept)}
-        gone = set(dropped) | {qid for qid in self.skipped if qid not in relevant}
+        back = {qid for qid in self.shelf if qid in kept and qid not in answers}
+        gone = {qid for qid in answers if qid not in kept} | {qid for qid in self.skipped if qid not in relevant}
+        for qid in back:
+            del self.shelf[qid]
+        if shelve:
+            self.shelf.update({qid: answers[qid] for qid in gone if qid in answers})
         self.skipped -= gone
         self.answers = kept
         self._next = None
-        return [q for qid, q in self.kb.questions.items() if qid in gone]
+        return ([q for qid, q in self.kb.questions.items() if qid in gone],
+                [q for qid, q in self.kb.questions.items() if qid in back])
 
     def _advance(self, qid: str) -> None:
         if self._editing is not None:
@@ -261,12 +289,16 @@ class Interview:
         newly = [e for fid, e in now.items() if fid not in self._excluded]
         restored = [self.kb.forms[fid] for fid in self._excluded if fid not in now]
         self._excluded = now
-        pending = self.current() is not None
+        still = self.still_open() if self.current() is not None else None
+        settled = still is not None and not still.verdict
+        newly_settled = settled and not self._settled
+        if still is not None:
+            self._settled = settled
         return Status(in_play=[f for fid, f in self.kb.forms.items() if fid not in now],
                       total=len(self.kb.forms), excluded=newly, restored=restored, leader=self._leader(rec),
-                      settled=pending and not self.advisor.can_still_change(self._asked()))
+                      settled=settled, still_open=still, newly_settled=newly_settled)
 
-    def _leader(self, rec: Recommendation) -> Form | None:
+    def _leader(self, rec: Recommendation) -> Any:
         top = rec.top
         return self.kb.forms[top.form] if top is not None and not rec.no_clear_fit else None
 
@@ -296,14 +328,14 @@ class Interview:
         """Read the choice typed on the review screen: Enter, a number to change, ``<`` or ``?``."""
         text = raw.strip()
         items = self.review()
-        if not text:
+        if not text or fold(text) == FINISH:
             return Outcome("finish")
         if text == BACK:
             return self.back()
         if text == HELP:
             return Outcome("help", None, "Tapez le numéro d'une réponse pour la modifier, ou appuyez sur "
                                          "Entrée pour voir la recommandation.")
-        if text.isdigit() and 1 <= int(text) <= len(items):
+        if text.isascii() and text.isdigit() and len(text) <= MAX_REVIEW_DIGITS and 1 <= int(text) <= len(items):
             return self.change(items[int(text) - 1].question.id)
         return Outcome("invalid", None, f"Tapez un numéro de 1 à {len(items)}, ou Entrée pour terminer.")
 
@@ -323,3 +355,12 @@ class Interview:
     def answers_to_save(self) -> dict[str, Any]:
         """The answers to write to a file, skipped optional questions included as blanks."""
         return {**{qid: SKIPPED for qid in self.skipped}, **self.answers}
+
+
+def _losing_message(losing: list[Question]) -> str:
+    names = " ; ".join(q.summary for q in losing)
+    if len(losing) == 1:
+        return (f"Cette réponse retire la réponse qui en dépend : {names}. Elle reviendra si vous rétablissez "
+                "votre réponse. Confirmer ?")
+    return (f"Cette réponse retire les {len(losing)} réponses qui en dépendent : {names}. Elles reviendront si "
+            "vous rétablissez votre réponse. Confirmer ?")

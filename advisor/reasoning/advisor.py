@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from ..knowledge.base import KnowledgeBase, load_knowledge_base
 from ..knowledge.models import Question
-from . import whatif
+from . import lookahead, whatif
 from .answers import Answers, iter_unknown, normalise
 from .engine import Engine
 from .relevance import Relevance
@@ -53,6 +53,7 @@ class Advisor:
         self.verdicts = Verdict(self.kb)
         self.as_of: dt.date | None = None  # set on the dated views that ``dated`` returns
         self._searcher: Advisor | None = None
+        self._reader_forms: dict[str, frozenset[str]] | None = None
 
     def dated(self, as_of: dt.date) -> Advisor:
         """The same advisor consulting the law as of ``as_of`` (a light view: engine and indexes are shared)."""
@@ -105,27 +106,48 @@ class Advisor:
     def next_question(self, answers: Mapping[str, Any]) -> Question | None:
         """The next relevant question not answered yet, or ``None`` when the interview is complete.
 
-        With ``order="smart"`` (the default), free-text questions (the structure's name…) come
-        first, then the question whose possible answers would change the current verdict the most,
-        so that interviews reach a stable recommendation sooner; ties keep the file order.
+        With ``order="smart"`` (the default), an interview reads like a conversation:
+
+        1. who you are: the questions asked in every case that are free text (a name) or facts about
+           the structure (``what_if: false``), in file order;
+        2. the follow-up questions that earlier answers opened (``relevant_if``), one group at a
+           time — a group is the questions read by the rules of the same forms, so the market
+           questions come together — and within a group the question whose possible answers would
+           change the current verdict the most first (ties keep the file order);
+        3. then the other questions, in file order.
+
+        Nothing here names a form or a question: the grouping comes from ``rules/`` alone.
         With ``order="file"``, questions come in file order.
         """
         pending = [q for q in self.relevant_questions(answers) if q.id not in answers]
         if not pending or self.order == "file":
             return pending[0] if pending else None
-        texts = [q for q in pending if q.type == "text"]
-        if texts:
-            return texts[0]
-        return max(pending, key=lambda q: (whatif.separation(self.searcher, answers, q), -pending.index(q)))
+        opening = [q for q in pending if q.relevant_if is None and (q.type == "text" or not q.what_if)]
+        if opening:
+            return opening[0]
+        follow_ups = [q for q in pending if q.relevant_if is not None]
+        if not follow_ups:
+            return pending[0]
+        readers = self._readers()
+        group = [q for q in follow_ups if readers[q.id] == readers[follow_ups[0].id]]
+        return max(group, key=lambda q: (whatif.separation(self.searcher, answers, q), -group.index(q)))
+
+    def _readers(self) -> dict[str, frozenset[str]]:
+        """Question id → the forms whose rules read it (what groups follow-up questions together)."""
+        if self._reader_forms is None:
+            found: dict[str, set[str]] = {qid: set() for qid in self.kb.questions}
+            for rule in self.kb.rules:
+                for qid in rule.when.questions():
+                    found.setdefault(qid, set()).add(self.kb.rule_form[rule.id])
+            self._reader_forms = {qid: frozenset(forms) for qid, forms in found.items()}
+        return self._reader_forms
 
     def can_still_change(self, answers: Mapping[str, Any]) -> bool:
-        """Whether answering one of the remaining questions could still change the verdict.
+        """Whether answering the remaining questions could still change the recommended form or its variant.
 
-        A one-step look-ahead: when it is false, the interview may offer to stop early (the
-        remaining questions would only refine warnings and confidence).
+        See ``lookahead.still_open``, which also says whether the warnings could change.
         """
-        pending = [q for q in self.relevant_questions(answers) if q.id not in answers and q.type != "text"]
-        return any(whatif.separation(self.searcher, answers, q)[1] for q in pending)
+        return lookahead.still_open(self, answers).verdict
 
     # --- advice ----------------------------------------------------------------------------
 
