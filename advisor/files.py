@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-import yaml
-
-from .errors import InputFileError, OutputError
-from .knowledge.reading import safe_load
+from .errors import InputFileError, OutputError, excerpt
+from .knowledge.history import upgrade
+from .knowledge.reading import DataSyntaxError, load_json, safe_load
+from .knowledge.text import description_problem
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
@@ -47,16 +49,34 @@ def open_input(path: Path) -> BinaryIO:
         raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
 
 
-def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
-    """Read an answers file (YAML or JSON) and return (raw answers, description).
+@dataclass(frozen=True)
+class AnswersFile:
+    """An answers file as read: raw answers (brought up to date), description, version and notices.
+
+    Attributes:
+        answers: the raw answers (``question : réponse``), to be validated by the advisor.
+        description: the free description, checked (readable, ``MAX_DESCRIPTION`` characters at most).
+        version: the ``knowledge_base_version`` the file says it was written for, if any.
+        notices: French sentences about answers renamed or dropped since that version (for the person).
+    """
+
+    answers: dict[Any, Any]
+    description: str | None = None
+    version: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+def read_answers(path: Path, kb: KnowledgeBase | None = None) -> AnswersFile:
+    """Read an answers file (YAML or JSON); with ``kb``, bring answers written for an older version up to date.
 
     The file is a mapping with an ``answers`` mapping and optional ``description`` and
-    ``knowledge_base_version`` keys.
+    ``knowledge_base_version`` keys. YAML aliases are refused (a few hundred bytes of them can
+    expand to gigabytes), and so are keys given twice.
 
     Raises:
-        InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, or wrong shape.
+        InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, wrong shape, or a bad description.
     """
-    data = load_data_file(path)
+    data = load_data_file(path, aliases=False)
     if not isinstance(data, dict):
         raise InputFileError(path, "le fichier doit contenir une clé « answers » suivie des réponses "
                                    "(« question : réponse »), pas " + _kind(data) + ".")
@@ -64,20 +84,44 @@ def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
     if "answers" not in data or extra:
         raise InputFileError(path, "clés attendues : « answers » (obligatoire), « description » et "
                                    "« knowledge_base_version » (facultatives)"
-                             + (f" ; clés inconnues : {', '.join(sorted(map(str, extra)))}" if extra else "")
-                             + ".")
+                             + (f" ; clés inconnues : {', '.join(sorted(excerpt(k) for k in extra)[:5])}"
+                                if extra else "") + ".")
     answers = data["answers"] or {}
     if not isinstance(answers, dict):
         raise InputFileError(path, f"« answers » doit être un ensemble « question : réponse », pas {_kind(answers)}.")
     description = data.get("description")
-    return answers, description if isinstance(description, str) else None
+    if description is not None and (problem := description_problem(description)):
+        raise InputFileError(path, problem + ".")
+    version = data.get("knowledge_base_version")
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, (str, int, float)) or len(str(version)) > 40:
+            raise InputFileError(path, "« knowledge_base_version » doit être un numéro de version (par exemple "
+                                       "« 2026.12.1 »).")
+        version = str(version)
+    notices: tuple[str, ...] = ()
+    if kb is not None:
+        upgraded = upgrade(kb.meta, answers, version)
+        answers, notices = upgraded.answers, tuple(upgraded.notices)
+    return AnswersFile(answers, description or None, version, notices)
 
 
-def load_data_file(path: Path) -> Any:
+def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
+    """(raw answers, description) of an answers file, as written (``read_answers`` without a knowledge base).
+
+    Raises:
+        InputFileError: as ``read_answers``.
+    """
+    read = read_answers(path)
+    return read.answers, read.description
+
+
+def load_data_file(path: Path, *, aliases: bool = True) -> Any:
     """Parse a small YAML or JSON file safely, with French errors.
 
     Raises:
-        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, or invalid syntax.
+        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, invalid syntax, or
+            refused by the checks of ``reading.safe_load`` (keys twice, deep nesting, huge numbers,
+            aliases when ``aliases`` is false).
     """
     with open_input(path) as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
@@ -93,12 +137,12 @@ def load_data_file(path: Path) -> Any:
         raise InputFileError(path, "le fichier contient des données binaires, pas du texte.")
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", getattr(err, "lineno", None))
-        where = f" (ligne {line + 1 if isinstance(err, yaml.YAMLError) else line})" if line is not None else ""
-        raise InputFileError(path, f"syntaxe YAML/JSON invalide{where}.") from None
+            return load_json(text)
+        return safe_load(text, aliases=aliases)
+    except DataSyntaxError as err:
+        where = f"ligne {err.line} : " if err.line else ""
+        raise InputFileError(path, f"{where}{err.problem}." if err.problem
+                             else f"syntaxe YAML/JSON invalide{f' (ligne {err.line})' if err.line else ''}.") from None
 
 
 def _kind(value: Any) -> str:
@@ -113,9 +157,9 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
     """Render answers as a commented YAML file a person can read and edit by hand."""
     lines = ["# Réponses au questionnaire du conseiller en coopération.",
              "# Modifiable à la main : une réponse par question ; « unknown » = je ne sais pas.",
-             f"knowledge_base_version: {json.dumps(kb.meta.version, ensure_ascii=False)}"]
+             f"knowledge_base_version: {yaml_value(kb.meta.version)}"]
     if description:
-        lines.append(f"description: {json.dumps(description, ensure_ascii=False)}")
+        lines.append(f"description: {yaml_value(description)}")
     lines.append("answers:")
     for qid, question in kb.questions.items():
         if qid not in answers:
@@ -123,8 +167,20 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
         lines.append(f"  # {question.text}")
         if question.choices:
             lines.append("  # choix : " + " ; ".join(f"{c.id} = {c.label}" for c in question.choices))
-        lines.append(f"  {qid}: {json.dumps(answers[qid], ensure_ascii=False)}")
+        lines.append(f"  {qid}: {yaml_value(answers[qid])}")
     return "\n".join(lines) + "\n"
+
+
+# Characters YAML cannot read raw, or would read as a line break inside a quoted text: escaped.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def yaml_value(value: Any) -> str:
+    """A value as a one-line YAML flow value (JSON syntax) that the answers loader reads back as it was."""
+    text = json.dumps(value, ensure_ascii=False)
+    # A lone surrogate (refused on input, never expected here) cannot be written at all: « � ».
+    return _YAML_UNSAFE.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff"
+                            else f"\\u{ord(m.group()):04x}", text)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from .text import match_key
+
 # Ids are plain snake_case; "__" is reserved for the engine's fact encoding, and the
 # engine treats "id", "sid" and "kind" as identity fields (engine-notes §2).
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=60)]
@@ -115,10 +117,23 @@ class Condition(StrictModel):
 
 
 class Choice(StrictModel):
-    """One possible answer of a single- or multiple-choice question."""
+    """One possible answer of a single- or multiple-choice question.
+
+    ``aliases`` are other names people and other tools use for it (the labels of the inclusion
+    platforms' exports…), recognised like the label: without regard to case or accents.
+    """
 
     id: Id
     label: Text
+    aliases: list[Text] = Field(default_factory=list)
+
+
+class NotCovered(StrictModel):
+    """Answers people give that name something the advisor knows but does not cover (a kind of
+    structure with no rules), and what to tell them."""
+
+    labels: list[Text] = Field(min_length=1)
+    message: Text
 
 
 QuestionType = Literal["single", "multiple", "boolean", "number", "text"]
@@ -133,6 +148,7 @@ class Question(StrictModel):
     help: Text
     summary: Text = Field(description="Short French noun phrase used in reviews and memos.")
     choices: list[Choice] = Field(default_factory=list)
+    not_covered: list[NotCovered] = Field(default_factory=list)
     allow_unknown: bool = False
     optional: bool = False
     relevant_if: Condition | None = None
@@ -154,6 +170,12 @@ class Question(StrictModel):
             raise ValueError("deux choix portent le même identifiant")
         if "unknown" in ids:
             raise ValueError("« unknown » est réservé à la réponse « je ne sais pas »")
+        names = [n for c in self.choices for n in {match_key(x) for x in (c.id, c.label, *c.aliases)}]
+        names += [n for other in self.not_covered for n in {match_key(x) for x in other.labels}]
+        clashes = sorted({n for n in names if names.count(n) > 1})
+        if clashes:
+            raise ValueError("un même nom désigne deux choix (sans tenir compte des accents ni des majuscules) : "
+                             + ", ".join(clashes))
         if (self.min is not None or self.max is not None) and self.type != "number":
             raise ValueError("« min » et « max » ne s'appliquent qu'aux questions de type « number »")
         return self
@@ -273,6 +295,27 @@ class SheetFormat(StrictModel):
     introduction_sections: list[Text] = Field(min_length=1)
 
 
+class Renamed(StrictModel):
+    """A question or a choice renamed in a version of the knowledge base, so older answers files still read.
+
+    ``choice`` absent: the question ``question`` is now called ``to``. ``choice`` given: the choice
+    ``choice`` of the question ``question`` (its current id) is now called ``to``.
+    """
+
+    question: Id
+    choice: Id | None = None
+    to: Id
+    since: Text
+
+
+class Removed(StrictModel):
+    """A question or a choice removed in a version of the knowledge base: older answers to it are dropped."""
+
+    question: Id
+    choice: Id | None = None
+    since: Text
+
+
 class KnowledgeMeta(StrictModel):
     """``rules/knowledge.yaml``: version, dates and texts that apply to the whole knowledge base."""
 
@@ -287,6 +330,8 @@ class KnowledgeMeta(StrictModel):
     sheet_format: SheetFormat
     criteria: list[Criterion] = Field(default_factory=list)
     mirror_hosts: list[Text] = Field(default_factory=list)
+    renamed: list[Renamed] = Field(default_factory=list)
+    removed: list[Removed] = Field(default_factory=list)
 
 
 class Example(StrictModel):
