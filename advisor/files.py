@@ -185,6 +185,23 @@ def yaml_value(value: Any) -> str:
 
 # --- writing -------------------------------------------------------------------------------
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP « CSV injection »).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+([.,][0-9]+)?")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A text cell of a CSV file that a spreadsheet shows as text and never runs as a formula.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    single quote (OWASP's advice), except a plain negative number. Every CSV the advisor writes goes
+    through this.
+    """
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def check_writable(path: Path, force: bool) -> None:
     """Refuse an output path that is not, or would not be, a regular file we may replace.
 

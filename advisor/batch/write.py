@@ -1,4 +1,10 @@
-"""Writing batch results: JSON Lines or CSV, one row at a time."""
+"""Writing batch results: JSON Lines or CSV, one row at a time.
+
+Cells come partly from the input (``id``, ``name``, error excerpts): CSV cells that a spreadsheet
+would run as a formula are neutralised (``files.spreadsheet_cell``), and any character that cannot
+be written as UTF-8 (half an emoji from the input) becomes « � », so one odd row never stops the
+others.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import csv
 import json
 from typing import IO, Any
 
+from ..files import spreadsheet_cell
+from ..knowledge.text import readable
 from .read import Format
 from .rows import COLUMNS, BatchRow
 
@@ -25,11 +33,19 @@ class BatchWriter:
 
     def write(self, row: BatchRow) -> None:
         """Write one row."""
-        record = row.record()
+        record = {key: _text(value) for key, value in row.record().items()}
         if self._fmt == "jsonl":
             self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             self._csv.writerow([_cell(record[c]) for c in COLUMNS])
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, list):
+        return [readable(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _cell(value: Any) -> str:
@@ -38,5 +54,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(value)
-    return str(value)
+        return spreadsheet_cell(LIST_SEPARATOR.join(value))
+    return spreadsheet_cell(str(value)) if isinstance(value, str) else str(value)

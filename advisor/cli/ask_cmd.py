@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import AdvisorError, OutputError
-from ..files import check_writable, dump_answers, read_answers_file, write_atomic
+from ..files import AnswersFile, check_writable, dump_answers, read_answers, write_atomic
 from ..interview.session import Interview, Outcome, Status
 from ..knowledge.base import KnowledgeBase
 from ..knowledge.models import Question
@@ -26,6 +26,7 @@ from ..outputs import memo as memos
 from ..wording import plural
 from . import EXIT_INTERRUPTED, State, cli, pass_state
 from .display import Style, format_recommendation
+from .options import echo_notices
 
 PROMPT = "> "
 
@@ -139,7 +140,9 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
     """
     _check_files(save_path, answers_path, memo_path, force)
     advisor = state.advisor
-    raw, description = read_answers_file(answers_path) if answers_path else ({}, None)
+    read = read_answers(answers_path, advisor.kb) if answers_path else AnswersFile({})
+    echo_notices(read.notices)
+    raw, description = read.answers, read.description
     interview = Interview(advisor, raw)
     console = Console(state.color, to_stderr=fmt == "json")
     saver = Saver(advisor.kb, save_path, description)

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
 from .models import RESERVED_IDS, Condition, Example, Form, FormFile, Id, KnowledgeMeta, Question, QuestionsFile, Rule
+from .history import version_key
 from .reading import default_root, read_yaml, validate
 from .sheets import Sheet, load_sheets
 
@@ -157,10 +158,38 @@ class KnowledgeBase:
                 if target not in self.sheets:
                     found.append(KnowledgeBaseError(sheet.path, f"lien vers une fiche inexistante : {target}.md",
                                                     sheet.id))
+        found += self._history_problems()
         used = set().union(*(r.when.questions() for r in self.rules))
         for qid, question in self.questions.items():
             if question.type != "text" and qid not in used:
                 found.append(KnowledgeBaseError(self.sources[qid], "question utilisée par aucune règle", qid))
+        return found
+
+    def _history_problems(self) -> list[KnowledgeBaseError]:
+        """``renamed`` and ``removed`` must lead from names that no longer exist to names that do."""
+        path = self.rules_dir / "knowledge.yaml"
+        found = []
+        for change in [*self.meta.renamed, *self.meta.removed]:
+            where = f"{change.question}" + (f".{change.choice}" if change.choice else "")
+            question = self.questions.get(change.question)
+            if version_key(change.since) > version_key(self.meta.version):
+                found.append(KnowledgeBaseError(path, f"« since: {change.since} » est postérieur à la version de la "
+                                                f"base ({self.meta.version})", where))
+            target = getattr(change, "to", None)
+            if change.choice is None:
+                if question is not None:
+                    found.append(KnowledgeBaseError(path, "cette question existe encore : elle ne peut être "
+                                                    "ni renommée ni retirée", where))
+                elif target is not None and target not in self.questions:
+                    found.append(KnowledgeBaseError(path, f"nouveau nom inconnu « {target} »", where))
+            elif question is None:
+                found.append(KnowledgeBaseError(path, f"question inconnue « {change.question} » (donnez son "
+                                                "identifiant actuel)", where))
+            elif question.choice(change.choice) is not None:
+                found.append(KnowledgeBaseError(path, "ce choix existe encore : il ne peut être ni renommé ni "
+                                                "retiré", where))
+            elif target is not None and question.choice(target) is None:
+                found.append(KnowledgeBaseError(path, f"nouveau nom inconnu « {target} »", where))
         return found
 
     def _condition_problems(self, cond: Condition, owner: str) -> list[KnowledgeBaseError]:

@@ -52,12 +52,15 @@ class DataSyntaxError(ValueError):
         problem: what is wrong, in French (``None`` for a plain syntax error of the parser).
         line: the 1-based line at fault, when known.
         detail: the parser's own (English) description of a syntax error, if any.
+        column: the 1-based column of a JSON syntax error, when known.
     """
 
-    def __init__(self, problem: str | None, line: int | None = None, detail: str | None = None) -> None:
+    def __init__(self, problem: str | None, line: int | None = None, detail: str | None = None,
+                 column: int | None = None) -> None:
         self.problem = problem
         self.line = line
         self.detail = detail
+        self.column = column
         super().__init__(problem or detail or "syntaxe invalide")
 
 
@@ -208,7 +211,7 @@ def load_json(text: str) -> Any:
     try:
         data = json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
     except json.JSONDecodeError as err:
-        raise DataSyntaxError(None, err.lineno, err.msg) from None
+        raise DataSyntaxError(None, err.lineno, err.msg, err.colno) from None
     except RecursionError:
         raise DataSyntaxError(f"imbrication trop profonde (plus de {MAX_NESTING} niveaux)") from None
     if nesting(data) > MAX_NESTING:
