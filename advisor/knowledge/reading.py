@@ -155,7 +155,8 @@ def _alias(node: yaml.Node, aliases: bool) -> bool:
 
 def _check_scalar(node: yaml.ScalarNode) -> None:
     if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_DIGITS:
-        raise DataSyntaxError(f"nombre trop long ({len(node.value)} caractères, {MAX_NUMBER_DIGITS} au plus)",
+        raise DataSyntaxError(f"nombre hors des limites (écrit avec {len(node.value)} caractères, "
+                              f"{MAX_NUMBER_DIGITS} au plus)",
                               node.start_mark.line + 1)
 
 
@@ -197,8 +198,9 @@ def _check_keys(node: yaml.MappingNode) -> None:
         line = key.start_mark.line + 1
         if (key.tag, key.value) in seen:
             shown = key.value if len(key.value) <= 60 else key.value[:57] + "…"
-            lines = f"lignes {seen[key.tag, key.value]} et {line}" if seen[key.tag, key.value] != line else f"ligne {line}"
-            raise DataSyntaxError(f"clé « {shown} » en double ({lines}) : gardez-en une seule", line)
+            first = seen[key.tag, key.value]
+            where = f"déjà ligne {first}" if first != line else "deux fois sur cette ligne"
+            raise DataSyntaxError(f"clé « {shown} » en double ({where}) : gardez-en une seule", line)
         seen[key.tag, key.value] = line
 
 
@@ -231,7 +233,7 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _json_int(digits: str) -> int:
     if len(digits) > MAX_NUMBER_DIGITS:
-        raise DataSyntaxError(f"nombre trop long ({len(digits)} chiffres, {MAX_NUMBER_DIGITS} au plus)")
+        raise DataSyntaxError(f"nombre hors des limites ({len(digits)} chiffres, {MAX_NUMBER_DIGITS} au plus)")
     return int(digits)
 
 
