@@ -8,9 +8,13 @@ at least one scenario, and that every rule fires in at least one.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -21,6 +25,7 @@ from .knowledge.reading import read_yaml, validate
 from .reasoning.advisor import Advisor
 from .reasoning.answers import normalise
 from .reasoning.result import Recommendation
+from .wording import delay_text, long_date
 
 
 class Expectation(StrictModel):
@@ -35,6 +40,13 @@ class Expectation(StrictModel):
     warnings: list[str] = Field(default_factory=list, description="Rule ids of warnings that must be given.")
     confidence: str | None = None
     no_clear_fit: bool | None = None
+    discouraged: list[str] = Field(default_factory=list, description="Forms expected « déconseillées ».")
+    alerts: list[str] = Field(default_factory=list, description="Dated alerts (horizon ids) that must be given.")
+    no_alerts: list[str] = Field(default_factory=list, description="Dated alerts that must not be given.")
+    past: list[str] = Field(default_factory=list, description="Dated alerts expected on their « after » side.")
+    robust: bool | None = None
+    tie: list[str] | None = Field(default=None, description="Forms expected tied first.")
+    audience: str | None = None
 
 
 class Scenario(StrictModel):
@@ -42,22 +54,26 @@ class Scenario(StrictModel):
 
     name: str = Field(min_length=10)
     example: str | None = None
+    as_of: dt.date | None = Field(default=None, description="Consultation date (the file's when omitted).")
     answers: dict[str, Any] = Field(default_factory=dict)
     expect: Expectation
 
 
 class ScenarioFile(StrictModel):
-    """One file of scenarios."""
+    """One file of scenarios, consulted as of a fixed date so that results never depend on the clock."""
 
+    as_of: dt.date
     scenarios: list[Scenario] = Field(min_length=1)
 
 
 def load_scenarios(folder: Path) -> list[tuple[Path, Scenario]]:
-    """Every scenario of every ``*.yaml`` file in a folder, with its file."""
+    """Every scenario of every ``*.yaml`` file in a folder, with its file (and its consultation date set)."""
     found = []
     for path in sorted(folder.glob("*.yaml")):
-        for scenario in validate(ScenarioFile, read_yaml(path), path).scenarios:
-            found.append((path, scenario))
+        parsed = validate(ScenarioFile, read_yaml(path), path)
+        for scenario in parsed.scenarios:
+            dated = scenario if scenario.as_of else scenario.model_copy(update={"as_of": parsed.as_of})
+            found.append((path, dated))
     return found
 
 
@@ -93,6 +109,18 @@ def failures(scenario: Scenario, rec: Recommendation) -> list[str]:
         wrong.append(f"confiance attendue : {exp.confidence}")
     if exp.no_clear_fit is not None and rec.no_clear_fit != exp.no_clear_fit:
         wrong.append(f"« aucune forme claire » attendu : {exp.no_clear_fit}")
+    discouraged = {f.form for f in rec.discouraged}
+    wrong += [f"{f} devait être déconseillée" for f in exp.discouraged if f not in discouraged]
+    alerts = {a.horizon: a for a in rec.alerts}
+    wrong += [f"alerte datée attendue : {a}" for a in exp.alerts if a not in alerts]
+    wrong += [f"alerte datée inattendue : {a}" for a in exp.no_alerts if a in alerts]
+    wrong += [f"l'alerte {a} devait être passée" for a in exp.past if a not in alerts or not alerts[a].past]
+    if exp.robust is not None and rec.robustness.robust != exp.robust:
+        wrong.append(f"solidité attendue : {'robuste' if exp.robust else 'dépend de réponses inconnues'}")
+    if exp.tie is not None and (rec.tie.forms if rec.tie else []) != exp.tie:
+        wrong.append(f"égalité attendue : {exp.tie} ; obtenue : {rec.tie.forms if rec.tie else []}")
+    if exp.audience is not None and rec.audience != exp.audience:
+        wrong.append(f"public attendu : {exp.audience} ; obtenu : {rec.audience}")
     return wrong
 
 
@@ -115,11 +143,96 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -> Report:
-    """Check references, examples and scenarios; every problem names its file and item."""
-    report = Report(problems=kb.problems() + example_problems(kb))
+def source_problems(kb: KnowledgeBase) -> list[KnowledgeBaseError]:
+    """References to document-mirror sites, and notes to maintainers left in what users read."""
+    found = []
+    mirrors = tuple(host.lower() for host in kb.meta.mirror_hosts)
+
+    def mirror(url: str | None) -> bool:
+        host = urlsplit(url).hostname or "" if url else ""
+        return any(host == m or host.endswith("." + m) for m in mirrors)
+
+    for owner, path, refs in _references(kb):
+        for ref in refs:
+            if mirror(ref.url):
+                found.append(KnowledgeBaseError(path, f"référence vers un site miroir non citable ({ref.url}) : "
+                                                "citez l'éditeur d'origine", owner))
+    for sheet in kb.sheets.values():
+        meta = sheet.meta
+        urls = [b.url for b in meta.legal_bases] + [s.url for s in meta.sources] + [c.url for c in meta.contacts]
+        urls += re.findall(r"\]\((https?://[^)\s]+)\)", sheet.body)
+        for url in urls:
+            if mirror(url):
+                found.append(KnowledgeBaseError(sheet.path, f"lien vers un site miroir non citable ({url}) : citez "
+                                                "l'éditeur d'origine", sheet.id))
+    notes = [note.casefold() for note in kb.meta.internal_notes]
+    for owner, path, text in _user_texts(kb):
+        hit = next((n for n in notes if n in text.casefold()), None)
+        if hit:
+            found.append(KnowledgeBaseError(path, f"note interne dans un texte lu par les utilisateurs : « {hit} »",
+                                            owner))
+    return found
+
+
+def _references(kb: KnowledgeBase) -> Iterator[tuple[str, Path, list[Any]]]:
+    for rule in kb.rules:
+        yield rule.id, kb.sources[rule.id], rule.references
+    for _, horizon in kb.all_horizons():
+        yield horizon.id, kb.sources.get(horizon.id, kb.rules_dir / "knowledge.yaml"), horizon.references
+
+
+def _user_texts(kb: KnowledgeBase) -> Iterator[tuple[str, Path, str]]:
+    for rule in kb.rules:
+        for text in [rule.reason, *rule.reason_for.values(), *rule.next_steps]:
+            yield rule.id, kb.sources[rule.id], text
+    for form in kb.forms.values():
+        texts = [form.description, *form.next_steps, *form.comparison.values()]
+        texts += [step for steps in form.next_steps_for.values() for step in steps]
+        for text in texts:
+            yield form.id, kb.sources[form.id], text
+    for question in kb.questions.values():
+        for text in [question.text, question.help, *(c.label for c in question.choices)]:
+            yield question.id, kb.sources[question.id], text
+    for _, horizon in kb.all_horizons():
+        for text in (horizon.before, horizon.after):
+            yield horizon.id, kb.sources.get(horizon.id, kb.rules_dir / "knowledge.yaml"), text
+    for sheet in kb.sheets.values():
+        yield sheet.id, sheet.path, sheet.body
+
+
+def horizon_report(kb: KnowledgeBase, as_of: dt.date) -> list[str]:
+    """For maintainers: every dated alert, past or coming, seen from ``as_of`` (soonest first)."""
+    lines = [f"Échéances de la base au {long_date(as_of)} :"]
+    for _, horizon in kb.all_horizons():
+        days = (horizon.date - as_of).days
+        if days <= 0:
+            state = f"passée ({delay_text(days)}) : le texte « après » s'affiche ; vérifiez qu'il est toujours exact"
+        elif days <= horizon.notice_days:
+            state = f"proche ({delay_text(days)}) : l'alerte s'affiche déjà"
+        else:
+            state = f"à venir ({delay_text(days)})"
+        lines.append(f"- {horizon.id} — {horizon.what}, le {long_date(horizon.date)} : {state} "
+                     f"(sources du {long_date(horizon.source_date)}).")
+    age = (as_of - kb.meta.facts_checked_on).days
+    if age > kb.meta.stale_after_days:
+        lines.append(f"- Les faits ont été vérifiés le {long_date(kb.meta.facts_checked_on)}, il y a {age} jours : "
+                     "chaque résultat le signale aux utilisateurs. Revérifiez-les et mettez à jour facts_checked_on.")
+    return lines
+
+
+def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None,
+                         as_of: dt.date | None = None) -> Report:
+    """Check references, sources, examples and scenarios; every problem names its file and item.
+
+    Args:
+        kb: the knowledge base (loaded without its own checks, which run here).
+        scenarios_dir: the scenarios (``tests/scenarios`` of the data root by default).
+        as_of: the day the dated alerts are reported from (today by default).
+    """
+    report = Report(problems=kb.problems() + example_problems(kb) + source_problems(kb))
     if report.problems:
         return report
+    report.notes += horizon_report(kb, as_of or dt.date.today())
     folder = scenarios_dir or kb.root / "tests" / "scenarios"
     if not folder.is_dir():
         report.notes.append(f"Scénarios non trouvés ({folder}) : vérification de couverture non faite.")
@@ -131,7 +244,7 @@ def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -
     scenarios = load_scenarios(folder)
     for path, scenario in scenarios:
         try:
-            rec = advisor.advise(scenario_answers(kb, scenario))
+            rec = advisor.advise(scenario_answers(kb, scenario), as_of=scenario.as_of)
         except AdvisorError as err:
             report.problems.append(KnowledgeBaseError(path, str(err), scenario.name))
             continue
@@ -141,7 +254,7 @@ def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None) -
             firsts.add(top.form)
             if top.variant:
                 variants.add((top.form, top.variant))
-        fired |= advisor.consultant.consult(rec.answers)
+        fired |= advisor.dated(rec.as_of).settle(rec.answers)[2]
     for form in kb.forms.values():
         if form.id not in firsts:
             report.problems.append(KnowledgeBaseError(folder, "aucun scénario ne place cette forme en tête", form.id))

@@ -7,6 +7,7 @@ through this module, so that « 12 000 habitants » reads the same everywhere. M
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .knowledge.models import UNKNOWN, Question
@@ -72,3 +73,29 @@ def number_bounds(question: Question) -> str:
 def plural(count: int, word: str) -> str:
     """« 1 question », « 3 questions » (regular French plurals only)."""
     return f"{count} {word}{'s' if count > 1 else ''}"
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def long_date(day: dt.date) -> str:
+    """« 1er janvier 2027 », « 31 décembre 2026 »."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def delay_text(days: int) -> str:
+    """How far a day is from today, in French: « dans 30 jours », « dans environ 7 mois », « il y a 2 ans »."""
+    if days == 0:
+        return "aujourd'hui"
+    ahead = days > 0
+    count = abs(days)
+    if count == 1:
+        return "demain" if ahead else "hier"
+    if count < 60:
+        amount = plural(count, "jour")
+    elif count < 730:
+        amount = f"environ {round(count / 30.44)} mois"
+    else:
+        amount = f"environ {plural(round(count / 365.25), 'an')}"
+    return f"dans {amount}" if ahead else f"il y a {amount}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -20,6 +21,10 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"
+# Law has dates: every test consults as of a fixed day (and tests of horizons pass their own), so the
+# suite gives the same result next year. The CLI reads it from ADVISOR_DATE (its --date default).
+TODAY = dt.date(2026, 12, 1)
+os.environ["ADVISOR_DATE"] = TODAY.isoformat()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,8 +46,8 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def advisor(kb: KnowledgeBase) -> Advisor:
-    """An advisor over the real knowledge base, on the durable-rules engine."""
-    return Advisor(kb)
+    """An advisor over the real knowledge base, on the durable-rules engine, consulting as of ``TODAY``."""
+    return Advisor(kb).dated(TODAY)
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +58,8 @@ def toy_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def toy_advisor(toy_kb: KnowledgeBase) -> Advisor:
-    """An advisor over the toy knowledge base."""
-    return Advisor(toy_kb)
+    """An advisor over the toy knowledge base, consulting as of ``TODAY``."""
+    return Advisor(toy_kb).dated(TODAY)
 
 
 @pytest.fixture

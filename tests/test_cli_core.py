@@ -112,7 +112,8 @@ def test_rules_check_fails_clearly_on_a_broken_knowledge_base(invoke, tmp_path: 
 def test_rules_check_reports_unreached_forms(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "scenarios").mkdir()
     (tmp_path / "scenarios/one.yaml").write_text(
-        "scenarios:\n  - name: Un seul scénario ne couvre pas tout\n    example: afeji\n    expect: {first: ges}\n",
+        "as_of: 2026-12-01\nscenarios:\n  - name: Un seul scénario ne couvre pas tout\n    example: afeji\n"
+        "    expect: {first: ges}\n",
         encoding="utf-8")
     result = invoke("rules", "check", "--scenarios", str(tmp_path / "scenarios"))
     assert result.exit_code == 2 and "aucun scénario ne place cette forme en tête" in result.stderr
@@ -174,7 +175,7 @@ def test_help_does_not_load_the_engine() -> None:
 def test_ctrl_c_during_a_command_exits_130_without_traceback(invoke, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from advisor.reasoning.advisor import Advisor
 
-    def interrupted(self, raw, explain=False):  # type: ignore[no-untyped-def]
+    def interrupted(self, raw, explain=False, as_of=None):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Advisor, "advise", interrupted)

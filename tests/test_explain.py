@@ -46,13 +46,14 @@ def test_single_changes_are_preferred_to_pairs(advisor: Advisor, kb: KnowledgeBa
 
 
 def test_the_mandataire_counterfactual(advisor: Advisor) -> None:
-    """The issue's own example: a willing jointly liable mandataire turns the GME conjoint with one."""
+    """What the buyer imposes decides the variant: a buyer asking for a guarantor turns a GME conjoint into one
+    with a jointly liable mandataire."""
     answers = {"goals": ["market"], "depth": "single_project", "tender_identified": True, "work_splittable": True,
-               "buyer_liability": "guarantor", "mandataire_willing": False, "shared_liability": "limited"}
+               "buyer_liability": "none", "mandataire_willing": True, "shared_liability": "limited"}
     rec = advisor.advise(answers, explain=True)
     assert (rec.recommendations[0].form, rec.recommendations[0].variant) == ("gme", "conjoint")
     wanted = [c for c in rec.changes or [] if c.variant == "conjoint_mandataire_solidaire"]
-    assert wanted and wanted[0].changes[0].question == "mandataire_willing"
+    assert wanted and wanted[0].changes[0].question == "buyer_liability"
     assert "GME conjoint avec mandataire solidaire" in wanted[0].statement
 
 

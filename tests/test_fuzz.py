@@ -103,7 +103,8 @@ def test_any_valid_answer_set_gives_a_recommendation_deterministically(advisor: 
     assert dump(advisor.advise(reordered)) == dump(first)
     ranked = [f.form for f in first.recommendations]
     assert len(set(ranked)) == len(ranked)
-    assert set(ranked) | {f.form for f in first.excluded} | {f.form for f in first.other_forms} == set(advisor.kb.forms)
+    assert set(ranked) | {f.form for f in first.excluded} | {f.form for f in first.discouraged} \
+        | {f.form for f in first.other_forms} == set(advisor.kb.forms)
 
 
 @FUZZ

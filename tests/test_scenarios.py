@@ -35,7 +35,7 @@ def reference_advisor(kb: KnowledgeBase) -> Advisor:
 
 @pytest.mark.parametrize("scenario", _params())
 def test_scenario(advisor: Advisor, kb: KnowledgeBase, scenario: Scenario) -> None:
-    rec = advisor.advise(scenario_answers(kb, scenario))
+    rec = advisor.advise(scenario_answers(kb, scenario), as_of=scenario.as_of)
     assert failures(scenario, rec) == []
 
 
@@ -43,8 +43,8 @@ def test_scenario(advisor: Advisor, kb: KnowledgeBase, scenario: Scenario) -> No
 def test_reference_evaluator_reaches_the_same_result(advisor: Advisor, reference_advisor: Advisor,
                                                      kb: KnowledgeBase, scenario: Scenario) -> None:
     answers = scenario_answers(kb, scenario)
-    expected = advisor.advise(answers)
-    got = reference_advisor.advise(answers)
+    expected = advisor.advise(answers, as_of=scenario.as_of)
+    got = reference_advisor.advise(answers, as_of=scenario.as_of)
     assert failures(scenario, got) == []
     assert got.model_dump(mode="json") == expected.model_dump(mode="json")
 
@@ -65,7 +65,7 @@ def test_every_form_has_its_scenario_file(kb: KnowledgeBase) -> None:
 def test_every_variant_comes_first_in_two_scenarios_of_its_form(advisor: Advisor, kb: KnowledgeBase) -> None:
     firsts: Counter[tuple[str, str | None]] = Counter()
     for path, scenario in SCENARIOS:
-        rec = advisor.advise(scenario_answers(kb, scenario))
+        rec = advisor.advise(scenario_answers(kb, scenario), as_of=scenario.as_of)
         if rec.top is not None and rec.top.form == path.stem:
             firsts[(rec.top.form, rec.top.variant)] += 1
     for form in kb.forms.values():

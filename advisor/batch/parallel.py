@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import multiprocessing
 import os
@@ -39,10 +40,11 @@ def chunks(rows: Iterator[InputRow], size: int) -> Iterator[list[InputRow]]:
         yield chunk
 
 
-def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int) -> Iterator[BatchRow]:
+def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int,
+                      as_of: dt.date | None = None) -> Iterator[BatchRow]:
     """Advise chunks in worker processes, in order, with a bounded number of chunks in flight."""
     context = multiprocessing.get_context("spawn")  # fork is unsafe with the engine's C state
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(root),))
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(root), as_of))
     pending: deque[AsyncResult[list[BatchRow]]] = deque()
     try:
         for chunk in chunks:
@@ -60,7 +62,7 @@ def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int) -
         pool.join()
 
 
-def _start_worker(root: str) -> None:
+def _start_worker(root: str, as_of: dt.date | None) -> None:
     """Load the advisor once per worker; Ctrl-C is handled by the parent, which stops the workers."""
     global _worker, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -69,6 +71,7 @@ def _start_worker(root: str) -> None:
         from ..reasoning.advisor import Advisor
 
         advisor = Advisor(load_knowledge_base(root))
+        advisor = advisor.dated(as_of) if as_of else advisor
         _worker = (advisor, name_question(advisor.kb))
     except Exception as err:  # noqa: BLE001 - re-raised in the parent by the first chunk (a failing
         _worker_error = err  # initializer would make the pool restart workers forever)

@@ -54,7 +54,7 @@ def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int
     first = next(parts, None)  # a bad header fails here, before any worker starts
     if first is None:
         return
-    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs)
+    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs, advisor.as_of)
 
 
 class BatchRun(Iterator[BatchRow]):

@@ -26,7 +26,7 @@ from ..outputs import memo as memos
 from ..wording import plural
 from . import EXIT_INTERRUPTED, State, cli, pass_state
 from .display import Style, format_recommendation
-from .options import echo_notices
+from .options import date_option, echo_notices
 
 PROMPT = "> "
 
@@ -122,9 +122,10 @@ def _free_path(path: Path) -> Path:
 @click.option("--memo", "memo_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Écrire aussi la note d'orientation (.md, .html ou .pdf) à la fin.")
 @click.option("--force", is_flag=True, help="Remplacer un fichier --save ou --memo existant.")
+@date_option
 @pass_state
 def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: str, memo_path: Path | None,
-        force: bool) -> None:
+        force: bool, as_of: dt.date | None) -> None:
     """Pose le questionnaire en français et recommande des formes de coopération.
 
     Seules les questions utiles sont posées. Tapez le numéro de votre choix (plusieurs :
@@ -139,7 +140,7 @@ def ask(state: State, save_path: Path | None, answers_path: Path | None, fmt: st
       advisor ask --format json > resultat.json
     """
     _check_files(save_path, answers_path, memo_path, force)
-    advisor = state.advisor
+    advisor = state.advisor.dated(as_of) if as_of else state.advisor
     read = read_answers(answers_path, advisor.kb) if answers_path else AnswersFile({})
     echo_notices(read.notices)
     raw, description = read.answers, read.description

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import signal
 import sys
 import threading
@@ -18,6 +19,7 @@ from ..batch.rows import BatchRow, Summary
 from ..batch.run import batch_to_file
 from ..wording import format_number
 from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
+from .options import date_option
 
 MAX_REPORTED_ERRORS = 100
 
@@ -32,12 +34,13 @@ MAX_REPORTED_ERRORS = 100
 @click.option("--input-format", "input_fmt", type=click.Choice(FORMATS), default=None,
               help="Format de l'entrée (par défaut : d'après l'extension ou le contenu d'ENTRÉE).")
 @click.option("--force", is_flag=True, help="Remplacer SORTIE si elle existe déjà.")
+@date_option
 @click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, metavar="N",
               help="Processus de calcul en parallèle (0, par défaut : un par cœur pour les gros fichiers, "
                    "un seul sinon).")
 @pass_state
 def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | None, input_fmt: str | None,
-          force: bool, jobs: int) -> None:
+          force: bool, as_of: dt.date | None, jobs: int) -> None:
     """Analyse de nombreuses structures d'un coup : une ligne par structure.
 
     ENTRÉE est un fichier JSON Lines (un objet « question : réponse » par ligne) ou CSV (une
@@ -54,8 +57,9 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
     """
     if output_file is None:
         raise click.UsageError("indiquez le fichier de résultats avec -o SORTIE (.jsonl ou .csv).")
+    advisor = state.advisor.dated(as_of) if as_of else state.advisor
     jobs = jobs or auto_jobs(input_file)
-    rows = batch_to_file(state.advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
+    rows = batch_to_file(advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
                          force=force, jobs=jobs)
     for note in rows.notes:
         click.echo(f"Remarque : {note}", err=True)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
 from ..outputs.compare import compare, to_csv, to_text
 from . import State, cli, pass_state
-from .options import read_situation, situation_input
+from .options import date_option, read_situation, situation_input
 
 
 @cli.command("compare")
 @situation_input()
+@date_option
 @click.option("--forms", metavar="IDS", help="Formes à comparer, séparées par des virgules (ex. gme,ges).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True,
               help="Format : texte, CSV pour un tableur, ou JSON.")
 @pass_state
-def compare_cmd(state: State, answers_file: Path | None, example: str | None, forms: str | None, fmt: str) -> None:
+def compare_cmd(state: State, answers_file: Path | None, example: str | None, as_of: dt.date | None,
+                forms: str | None, fmt: str) -> None:
     """Compare côte à côte les formes encore en jeu (ou celles de --forms).
 
     Les critères de comparaison sont ceux de la base de connaissances.
@@ -32,7 +35,7 @@ def compare_cmd(state: State, answers_file: Path | None, example: str | None, fo
         read_situation(advisor.kb, answers_file, example)  # lists the examples
         return
     situation = read_situation(advisor.kb, answers_file, example, required=False)
-    rec = advisor.advise(situation.answers) if situation is not None else None
+    rec = advisor.advise(situation.answers, as_of=as_of) if situation is not None else None
     wanted = [f.strip() for f in forms.split(",") if f.strip()] if forms else None
     result = compare(advisor.kb, rec, wanted)
     if fmt == "json":

@@ -38,6 +38,13 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
     """The full verdict as readable text."""
     s = Style(color)
     lines: list[str] = []
+    info = rec.knowledge_base
+    if info.stale:
+        lines += [s(f"Attention : {info.stale_message}", bold=True, fg="yellow"), ""]
+    if rec.alerts:
+        lines.append(s("Échéances à connaître", bold=True))
+        lines += [f" ! {a.date:%d/%m/%Y} : {a.text}" for a in rec.alerts]
+        lines.append("")
     if rec.no_clear_fit:
         lines += [s("Aucune forme ne se dégage clairement.", bold=True, fg="yellow"), "", rec.no_fit_message or "", ""]
     best = max((f.score for f in rec.recommendations), default=0)
@@ -48,6 +55,10 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
         confidence = s(form.confidence, fg=CONFIDENCE_COLORS[form.confidence])
         lines.append(f"{rank}. {s(form.label, bold=True)}{variant}")
         lines.append(f"   {score_bar(form.score, best)} score {form.score} · confiance {confidence}")
+        if rank == 1 and rec.tie:
+            question = rec.tie.question
+            separating = f" ; votre réponse à « {question.summary} » les départagerait" if question else ""
+            lines.append(f"   Ex aequo : {' et '.join(rec.tie.labels)} ont le même score{separating}.")
         if form.variant_reason:
             lines.append(f"   Variante : {form.variant_reason.text}")
         elif kb.forms[form.form].variants and not form.variant:
@@ -65,6 +76,13 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
             lines.append(f" ✗ {excluded.label}")
             lines += [f"   {r.text}" for r in excluded.reasons]
         lines.append("")
+    if rec.discouraged:
+        lines.append(s("Formes déconseillées (les raisons contre l'emportent)", bold=True))
+        for form in rec.discouraged:
+            lines.append(f" − {form.label}")
+            lines += [_reason_line(r, "−") for r in form.against]
+            lines += [_reason_line(r, "+") for r in form.reasons]
+        lines.append("")
     if rec.other_forms:
         lines.append("Sans lien avec vos réponses : " + ", ".join(f.short_label for f in rec.other_forms) + ".")
         lines.append("")
@@ -79,7 +97,8 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
             lines.append(s("Solidité : ", bold=True) + "recommandation robuste, " + note)
         else:
             names = " ; ".join(d.summary.lower() for d in rec.robustness.depends_on)
-            lines.append(s("Solidité : ", bold=True) + f"la recommandation dépend de : {names}.")
+            lines.append(s("Solidité : ", bold=True) + f"la recommandation dépend de : {names} (tant que ces réponses "
+                         "restent inconnues, elle reste incertaine).")
         lines.append("")
     if rec.changes is not None:
         lines.append(s("Ce qui changerait la recommandation", bold=True))
@@ -91,7 +110,7 @@ def format_recommendation(rec: Recommendation, kb: KnowledgeBase, color: bool = 
     if rec.ignored_answers:
         names = ", ".join(kb.questions[q].summary.lower() for q in rec.ignored_answers)
         lines += ["", f"Réponses ignorées car leur question ne s'applique plus : {names}."]
-    info = rec.knowledge_base
-    lines += ["", s(f"Base de connaissances {info.version}, faits vérifiés le {info.facts_checked_on:%d/%m/%Y} "
-                    f"(état du droit au {info.facts_as_of}).", dim=True)]
+    lines += ["", s(f"Conseil établi selon le droit au {rec.as_of:%d/%m/%Y}. Base de connaissances {info.version}, "
+                    f"faits vérifiés le {info.facts_checked_on:%d/%m/%Y} (état du droit au {info.facts_as_of}).",
+                    dim=True)]
     return "\n".join(lines)

@@ -6,6 +6,7 @@ module declares it and reads it the same way for each.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,24 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+DATE_HELP = ("Date de consultation AAAA-MM-JJ : le conseil suit le droit et les échéances connus à cette date "
+             "(par défaut : aujourd'hui, ou la variable ADVISOR_DATE).")
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ (par exemple 2027-01-15).") from None
+
+
+def date_option(command: F) -> F:
+    """Add ``--date AAAA-MM-JJ`` (the consultation date; ``as_of`` for the library)."""
+    return click.option("--date", "as_of", metavar="AAAA-MM-JJ", envvar="ADVISOR_DATE", callback=_parse_date,
+                        help=DATE_HELP)(command)
+
 
 
 def situation_input(required: bool = True) -> Callable[[F], F]:

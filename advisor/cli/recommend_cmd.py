@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -9,28 +10,30 @@ import click
 
 from . import State, cli, pass_state
 from .display import format_recommendation
-from .options import read_situation, situation_input
+from .options import date_option, read_situation, situation_input
 
 
 @cli.command()
 @situation_input()
+@date_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format du résultat.")
 @pass_state
-def recommend(state: State, answers_file: Path | None, example: str | None, fmt: str) -> None:
+def recommend(state: State, answers_file: Path | None, example: str | None, as_of: dt.date | None, fmt: str) -> None:
     """Recommande des formes de coopération à partir d'un fichier de réponses (YAML ou JSON).
 
     \b
     Exemples :
       advisor recommend mes-reponses.yaml
       advisor recommend --example afeji --format json
+      advisor recommend mes-reponses.yaml --date 2027-01-15
       advisor recommend --example          (liste des exemples)
     """
     advisor = state.advisor
     situation = read_situation(advisor.kb, answers_file, example)
     if situation is None:
         return
-    result = advisor.advise(situation.answers, explain=True)
+    result = advisor.advise(situation.answers, explain=True, as_of=as_of)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from ..knowledge.base import load_knowledge_base
 from ..outputs.rulebook import export_rulebook
 from ..scenarios import check_knowledge_base
 from . import EXIT_USER, State, cli, pass_state
+from .options import date_option
 
 
 @cli.group()
@@ -20,14 +22,16 @@ def rules() -> None:
 @rules.command("check")
 @click.option("--scenarios", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dossier des scénarios de test (par défaut : tests/scenarios du dossier de données, s'il existe).")
+@date_option
 @pass_state
-def check(state: State, scenarios: Path | None) -> None:
-    """Vérifie la base de connaissances : références, fiches, exemples et scénarios.
+def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
+    """Vérifie la base de connaissances : références, sources, fiches, exemples et scénarios,
+    et liste les échéances datées (passées, proches, à venir) pour les auteurs de règles.
 
     Sort avec le code 2 et la liste des problèmes si quelque chose ne va pas.
     """
     kb = load_knowledge_base(state.data_dir, check=False)
-    report = check_knowledge_base(kb, scenarios)
+    report = check_knowledge_base(kb, scenarios, as_of)
     for line in report.notes:
         click.echo(line)
     if report.problems:

@@ -20,10 +20,23 @@ from typing import Any
 from pydantic import Field
 
 from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
-from .models import RESERVED_IDS, Condition, Example, Form, FormFile, Id, KnowledgeMeta, Question, QuestionsFile, Rule
 from .history import version_key
+from .models import (
+    RESERVED_IDS,
+    Condition,
+    Example,
+    Form,
+    FormFile,
+    Horizon,
+    Id,
+    KnowledgeMeta,
+    Question,
+    QuestionsFile,
+    Rule,
+)
 from .reading import default_root, read_yaml, validate
 from .sheets import Sheet, load_sheets
+from .text import match_key
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -44,6 +57,8 @@ class KnowledgeBase:
     rule_form: dict[str, str]
     sheets: dict[str, Sheet]
     sources: dict[str, Path] = field(default_factory=dict)
+    horizons: dict[str | None, list[Horizon]] = field(default_factory=dict)
+    """Dated alerts by form id (``None``: those of ``knowledge.yaml``, about the whole situation)."""
 
     @property
     def rules_dir(self) -> Path:
@@ -58,6 +73,14 @@ class KnowledgeBase:
         self._by_form: dict[str, list[Rule]] = {form_id: [] for form_id in self.forms}
         for rule in self.rules:
             self._by_form[self.rule_form[rule.id]].append(rule)
+
+    def horizon(self, horizon_id: str) -> Horizon:
+        """The dated alert with this id."""
+        return next(h for hs in self.horizons.values() for h in hs if h.id == horizon_id)
+
+    def all_horizons(self) -> list[tuple[str | None, Horizon]]:
+        """(form id or None, horizon) for every dated alert, soonest first."""
+        return sorted(((f, h) for f, hs in self.horizons.items() for h in hs), key=lambda p: p[1].date)
 
     def rules_of(self, form_id: str) -> list[Rule]:
         """The rules about one form, in file order."""
@@ -122,6 +145,17 @@ class KnowledgeBase:
         for rule in self.rules:
             form = self.forms[self.rule_form[rule.id]]
             found += self._condition_problems(rule.when, rule.id)
+            for claim in rule.claims or []:
+                found += self._condition_problems(claim, rule.id)
+            branching = any(node.any is not None or node.not_ is not None for node in _nodes(rule.when))
+            if branching and rule.claims is None:
+                found.append(KnowledgeBaseError(
+                    self.sources[rule.id], "la condition contient « any » ou « not » : écrivez dans « claims » ce que "
+                    "la raison affirme des réponses (elle ne doit rien affirmer d'autre)", rule.id))
+            unknown_audiences = set(rule.reason_for) - {a.id for a in self.meta.audiences}
+            if unknown_audiences:
+                found.append(KnowledgeBaseError(self.sources[rule.id], "public inconnu dans « reason_for » : "
+                                                + ", ".join(sorted(unknown_audiences)), rule.id))
             if not rule.id.startswith(form.id + "."):
                 found.append(KnowledgeBaseError(self.sources[rule.id],
                                                 f"l'identifiant doit commencer par « {form.id}. »", rule.id))
@@ -129,7 +163,28 @@ class KnowledgeBase:
                 found.append(KnowledgeBaseError(
                     self.sources[rule.id], f"variante inconnue « {rule.variant} » pour la forme « {form.id} » "
                     f"(variantes : {', '.join(v.id for v in form.variants) or 'aucune'})", rule.id))
+        for form_id, horizons in self.horizons.items():
+            for horizon in horizons:
+                owner = self.sources.get(horizon.id, self.rules_dir / "knowledge.yaml")
+                if form_id is not None and not horizon.id.startswith(form_id + "."):
+                    found.append(KnowledgeBaseError(owner, f"l'identifiant doit commencer par « {form_id}. »",
+                                                    horizon.id))
+                if horizon.when is not None:
+                    found += self._condition_problems(horizon.when, horizon.id, owner)
+        for audience in self.meta.audiences:
+            found += self._condition_problems(audience.when, audience.id, self.rules_dir / "knowledge.yaml")
+        for case in self.meta.no_fit:
+            if case.when is not None:
+                found += self._condition_problems(case.when, "no_fit", self.rules_dir / "knowledge.yaml")
+        if self.meta.no_fit[-1].when is not None:
+            found.append(KnowledgeBaseError(self.rules_dir / "knowledge.yaml",
+                                            "le dernier cas de « no_fit » ne doit pas avoir de condition (« when »)",
+                                            "no_fit"))
         for form in self.forms.values():
+            for qid in form.conditions:
+                if qid not in self.questions or not self.questions[qid].allow_unknown:
+                    found.append(KnowledgeBaseError(self.sources[form.id], f"« conditions » cite « {qid} », qui n'est "
+                                                    "pas une question acceptant « je ne sais pas »", form.id))
             if form.sheet not in self.sheets:
                 found.append(KnowledgeBaseError(self.sources[form.id], f"fiche introuvable : sheets/{form.sheet}.md "
                                                 f"(fiches : {', '.join(self.sheets) or 'aucune'})", form.id))
@@ -158,24 +213,41 @@ class KnowledgeBase:
                 if target not in self.sheets:
                     found.append(KnowledgeBaseError(sheet.path, f"lien vers une fiche inexistante : {target}.md",
                                                     sheet.id))
-        found += self._history_problems()
+        found += self._history_problems() + self._name_clashes()
         used = set().union(*(r.when.questions() for r in self.rules))
         for qid, question in self.questions.items():
             if question.type != "text" and qid not in used:
                 found.append(KnowledgeBaseError(self.sources[qid], "question utilisée par aucune règle", qid))
         return found
 
+    def _name_clashes(self) -> list[KnowledgeBaseError]:
+        """Two choices of a question must not share a name (id, label or alias), case and accents aside."""
+        found = []
+        for question in self.questions.values():
+            names = [n for c in question.choices for n in {match_key(x) for x in (c.id, c.label, *c.aliases)}]
+            names += [n for other in question.not_covered for n in {match_key(x) for x in other.labels}]
+            clashes = sorted({n for n in names if names.count(n) > 1})
+            if clashes:
+                found.append(KnowledgeBaseError(self.sources[question.id], "un même nom désigne deux choix (sans "
+                                                "tenir compte des accents ni des majuscules) : " + ", ".join(clashes),
+                                                question.id))
+        return found
+
     def _history_problems(self) -> list[KnowledgeBaseError]:
         """``renamed`` and ``removed`` must lead from names that no longer exist to names that do."""
         path = self.rules_dir / "knowledge.yaml"
         found = []
-        for change in [*self.meta.renamed, *self.meta.removed]:
+        for change, renaming in [(c, True) for c in self.meta.renamed] + [(c, False) for c in self.meta.removed]:
             where = f"{change.question}" + (f".{change.choice}" if change.choice else "")
             question = self.questions.get(change.question)
+            if (change.to is None) == renaming:
+                found.append(KnowledgeBaseError(path, "« to » (le nouveau nom) est obligatoire dans « renamed » et "
+                                                "interdit dans « removed »", where))
+                continue
             if version_key(change.since) > version_key(self.meta.version):
                 found.append(KnowledgeBaseError(path, f"« since: {change.since} » est postérieur à la version de la "
                                                 f"base ({self.meta.version})", where))
-            target = getattr(change, "to", None)
+            target = change.to
             if change.choice is None:
                 if question is not None:
                     found.append(KnowledgeBaseError(path, "cette question existe encore : elle ne peut être "
@@ -192,16 +264,21 @@ class KnowledgeBase:
                 found.append(KnowledgeBaseError(path, f"nouveau nom inconnu « {target} »", where))
         return found
 
-    def _condition_problems(self, cond: Condition, owner: str) -> list[KnowledgeBaseError]:
-        path = self.sources[owner]
+    def _condition_problems(self, cond: Condition, owner: str, path: Path | None = None) -> list[KnowledgeBaseError]:
+        path = path or self.sources[owner]
         if cond.question is None:
-            children = cond.all or cond.any or ([cond.not_] if cond.not_ else [])
-            return [p for child in children for p in self._condition_problems(child, owner)]
+            return [p for child in cond.children() for p in self._condition_problems(child, owner, path)]
         question = self.questions.get(cond.question)
         if question is None:
             return [KnowledgeBaseError(path, f"question inconnue « {cond.question} »", owner)]
         problem = _operator_problem(question, cond.operator, cond.value)
         return [KnowledgeBaseError(path, f"test sur « {question.id} » : {problem}", owner)] if problem else []
+
+
+def _nodes(cond: Condition) -> Iterator[Condition]:
+    yield cond
+    for child in cond.children():
+        yield from _nodes(child)
 
 
 OPERATORS_BY_TYPE = {
@@ -260,6 +337,7 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
         sources[question.id] = q_path
 
     forms: dict[str, Form] = {}
+    horizons: dict[str | None, list[Horizon]] = {None: list(meta.horizons)}
     rules: list[Rule] = []
     rule_form: dict[str, str] = {}
     listed = set(index.forms)
@@ -274,6 +352,9 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
                                      parsed.form.id)
         _add_unique(forms, form_id, parsed.form, path, "forme")
         sources[form_id] = path
+        horizons[form_id] = list(parsed.horizons)
+        for horizon in parsed.horizons:
+            sources[horizon.id] = path
         for rule in parsed.rules:
             if rule.id in rule_form:
                 raise KnowledgeBaseError(path, f"identifiant de règle en double (déjà dans {sources[rule.id]})",
@@ -283,7 +364,7 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
             sources[rule.id] = path
 
     sheets = load_sheets(base / "sheets", meta.sheet_format)
-    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, sheets, sources)
+    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, sheets, sources, horizons)
     if check:
         problems = kb.problems()
         if problems:

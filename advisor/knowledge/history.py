@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import KnowledgeMeta, Removed, Renamed
+from .models import Change, KnowledgeMeta
 
 _SEPARATORS = re.compile(r"([|,])")
 
@@ -66,27 +66,27 @@ def _key(answers: Mapping[Any, Any], question: str) -> Any:
     return next((k for k in answers if isinstance(k, str) and _fold(k) == question), None)
 
 
-def _rename(result: Upgraded, change: Renamed) -> None:
-    answers = result.answers
+def _rename(result: Upgraded, change: Change) -> None:
+    answers, to = result.answers, str(change.to)
     if change.choice is None:
         old = _key(answers, change.question)
-        if old is None or _key(answers, change.to) is not None:
+        if old is None or _key(answers, to) is not None:
             return
-        answers[change.to] = answers.pop(old)
+        answers[to] = answers.pop(old)
         result.notices.append(f"La question « {change.question} » s'appelle désormais « {change.to} » (depuis la "
                               f"version {change.since}) : votre réponse a été reprise sous ce nom.")
         return
     key = _key(answers, change.question)
     if key is None:
         return
-    value, touched = _map_choices(answers[key], change.choice, change.to)
+    value, touched = _map_choices(answers[key], change.choice, to)
     if touched:
         answers[key] = value
         result.notices.append(f"Réponse « {change.question} » : le choix « {change.choice} » s'appelle désormais "
                               f"« {change.to} » (depuis la version {change.since}) ; il a été lu sous ce nom.")
 
 
-def _remove(result: Upgraded, gone: Removed) -> None:
+def _remove(result: Upgraded, gone: Change) -> None:
     answers = result.answers
     key = _key(answers, gone.question)
     if key is None:

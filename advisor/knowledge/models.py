@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from .text import match_key
 
 # Ids are plain snake_case; "__" is reserved for the engine's fact encoding, and the
 # engine treats "id", "sid" and "kind" as identity fields (engine-notes §2).
@@ -22,7 +21,9 @@ Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 Scalar = StrictBool | StrictInt | StrictStr
 
 UNKNOWN = "unknown"  # the answer « je ne sais pas », as stored in answers and files
-RESERVED_IDS = frozenset({"id", "sid", "kind", UNKNOWN})
+AS_OF = "as_of"  # the consultation date, given to the rules beside the answers (a day number, see conditions)
+RESERVED_IDS = frozenset({"id", "sid", "kind", UNKNOWN, AS_OF})
+Confidence = Literal["forte", "moyenne", "faible"]
 
 
 class StrictModel(BaseModel):
@@ -35,14 +36,16 @@ SourceKind = Literal["texte_officiel", "administration", "reseau", "presse", "au
 
 
 class Reference(StrictModel):
-    """A legal article or official source that backs a rule."""
+    """A source that backs a rule: its kind (only ``texte_officiel`` is shown as an official text),
+    the original publisher's address, and the day someone last checked it."""
 
     label: Text
     url: Url | None = None
-    kind: SourceKind | None = None
-    checked_on: dt.date | None = None
+    kind: SourceKind
+    checked_on: dt.date
 
 
+DATE_OPERATORS = ("date_before", "date_from")
 VALUE_OPERATORS = ("is", "is_not", "in", "contains", "contains_any", "contains_all",
                    "lt", "lte", "gt", "gte", "count_gte", "count_lte", "answered", "unknown")
 LOGIC_OPERATORS = ("all", "any", "not")
@@ -73,16 +76,24 @@ class Condition(StrictModel):
     count_lte: StrictInt | None = None
     answered: StrictBool | None = None
     unknown: StrictBool | None = None
+    date_before: dt.date | None = Field(default=None, description="The consultation date is before this day.")
+    date_from: dt.date | None = Field(default=None, description="The consultation date is this day or later.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
         logic = [name for name in LOGIC_OPERATORS if self.get(name) is not None]
         ops = self.operators()
+        dates = [name for name in DATE_OPERATORS if self.get(name) is not None]
+        if dates:
+            if self.question is not None or logic or ops or len(dates) != 1:
+                raise ValueError("un test de date (date_before ou date_from) s'écrit seul : "
+                                 "{date_from: 2027-01-01}, à combiner avec all, any ou not")
+            return self
         if self.question is None:
             if len(logic) != 1 or ops:
                 raise ValueError(
                     "une condition doit contenir soit une seule clé logique (all, any, not), "
-                    "soit « question » avec un seul opérateur")
+                    "soit « question » avec un seul opérateur, soit un test de date (date_before, date_from)")
         else:
             if logic or len(ops) != 1:
                 raise ValueError(
@@ -112,16 +123,29 @@ class Condition(StrictModel):
         """Every question id the condition refers to."""
         if self.question is not None:
             return {self.question}
-        children = self.all or self.any or ([self.not_] if self.not_ else [])
-        return set().union(*(child.questions() for child in children))
+        return set().union(*(child.questions() for child in self.children()))
+
+    def children(self) -> list[Condition]:
+        """The sub-conditions of a logical node (none for a test)."""
+        return self.all or self.any or ([self.not_] if self.not_ else [])
+
+    def is_date_test(self) -> bool:
+        """Whether this node tests the consultation date."""
+        return self.date_before is not None or self.date_from is not None
+
+    def leaves(self, positive: bool = True) -> list[tuple[Condition, bool]]:
+        """(test, must hold) pairs implied when the whole condition holds; ``any`` implies nothing."""
+        if self.question is not None or self.is_date_test():
+            return [(self, positive)]
+        if self.not_ is not None:
+            return self.not_.leaves(not positive) if self.not_.question is not None else []
+        if self.all is not None and positive:
+            return [leaf for child in self.all for leaf in child.leaves(True)]
+        return []
 
 
 class Choice(StrictModel):
-    """One possible answer of a single- or multiple-choice question.
-
-    ``aliases`` are other names people and other tools use for it (the labels of the inclusion
-    platforms' exports…), recognised like the label: without regard to case or accents.
-    """
+    """One possible answer; ``aliases``: other names recognised like the label (case and accents aside)."""
 
     id: Id
     label: Text
@@ -129,8 +153,7 @@ class Choice(StrictModel):
 
 
 class NotCovered(StrictModel):
-    """Answers people give that name something the advisor knows but does not cover (a kind of
-    structure with no rules), and what to tell them."""
+    """Names of things the advisor knows but does not cover (a kind of structure), and what to say."""
 
     labels: list[Text] = Field(min_length=1)
     message: Text
@@ -170,12 +193,6 @@ class Question(StrictModel):
             raise ValueError("deux choix portent le même identifiant")
         if "unknown" in ids:
             raise ValueError("« unknown » est réservé à la réponse « je ne sais pas »")
-        names = [n for c in self.choices for n in {match_key(x) for x in (c.id, c.label, *c.aliases)}]
-        names += [n for other in self.not_covered for n in {match_key(x) for x in other.labels}]
-        clashes = sorted({n for n in names if names.count(n) > 1})
-        if clashes:
-            raise ValueError("un même nom désigne deux choix (sans tenir compte des accents ni des majuscules) : "
-                             + ", ".join(clashes))
         if (self.min is not None or self.max is not None) and self.type != "number":
             raise ValueError("« min » et « max » ne s'appliquent qu'aux questions de type « number »")
         return self
@@ -183,6 +200,14 @@ class Question(StrictModel):
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with this id, if any."""
         return next((c for c in self.choices if c.id == choice_id), None)
+
+
+class Audience(StrictModel):
+    """Who is answering (a collectivity, a company…), told from the answers, so texts can address them."""
+
+    id: Id
+    label: Text
+    when: Condition
 
 
 class Variant(StrictModel):
@@ -212,7 +237,12 @@ class Form(StrictModel):
     variants: list[Variant] = Field(default_factory=list)
     default_variant: Id | None = None
     next_steps: list[Text] = Field(default_factory=list)
+    next_steps_for: dict[Id, list[Text]] = Field(
+        default_factory=dict, description="Next steps for an audience (its id) instead of ``next_steps``.")
     comparison: dict[str, Text] = Field(default_factory=dict)
+    conditions: list[Id] = Field(default_factory=list, description=(
+        "Questions whose answer is a condition of the form: « je ne sais pas » there makes the verdict "
+        "depend on it and lowers confidence."))
 
     @model_validator(mode="after")
     def _variants_consistent(self) -> Form:
@@ -242,6 +272,12 @@ class Rule(StrictModel):
     reason: Text
     weight: StrictInt | None = Field(default=None, ge=1, le=10)
     variant: Id | None = None
+    reason_for: dict[Id, Text] = Field(default_factory=dict,
+                                       description="The reason for an audience (its id) instead of ``reason``.")
+    claims: list[Condition] | None = Field(default=None, description=(
+        "What the reason says of the answers, when the condition alone does not imply it (an ``any`` or "
+        "a ``not``): each must hold whenever the reason is shown."))
+    cap: Confidence | None = Field(default=None, description="Confidence of the form is at most this when it fires.")
     references: list[Reference] = Field(default_factory=list)
     next_steps: list[Text] = Field(default_factory=list)
 
@@ -255,7 +291,33 @@ class Rule(StrictModel):
             raise ValueError("l'effet « selects_variant » demande une variante (« variant »)")
         if self.effect in ("supports", "weakens", "excludes") and self.variant is not None:
             raise ValueError(f"l'effet « {self.effect} » porte sur la forme entière : retirez « variant »")
+        if self.cap is not None and self.effect not in ("weakens", "warns"):
+            raise ValueError("« cap » (plafond de confiance) ne s'emploie qu'avec les effets « weakens » et « warns »")
         return self
+
+    def text_for(self, audience: str | None) -> str:
+        """The reason addressed to this audience (the general one when it has none of its own)."""
+        return self.reason_for.get(audience, self.reason) if audience else self.reason
+
+
+class Horizon(StrictModel):
+    """A day when the law or a framework changes, and what to tell a structure on each side of it.
+
+    ``before`` and ``after`` may contain ``{date}`` (the day, written out) and ``{delay}`` (« dans
+    30 jours »). Before the day, the alert is shown only within ``notice_days``.
+    """
+
+    id: RuleId
+    date: dt.date = Field(description="The first day of the new state (e.g. 2027-01-01 for an end on 31 December).")
+    what: Text = Field(description="What changes, as a short noun phrase (for maintainers' reports).")
+    when: Condition | None = None
+    before: Text
+    after: Text
+    notice_days: StrictInt = Field(default=366, ge=0)
+    cap_before: Confidence | None = None
+    cap_after: Confidence | None = None
+    source_date: dt.date = Field(description="Date of the newest source the texts rely on.")
+    references: list[Reference] = Field(min_length=1)
 
 
 class FormFile(StrictModel):
@@ -263,6 +325,7 @@ class FormFile(StrictModel):
 
     form: Form
     rules: list[Rule] = Field(min_length=1)
+    horizons: list[Horizon] = Field(default_factory=list)
 
 
 class QuestionsFile(StrictModel):
@@ -281,8 +344,9 @@ class Scoring(StrictModel):
 
 
 class NoFit(StrictModel):
-    """What to say when no form fits well."""
+    """What to say when no form fits well (the first case whose ``when`` holds; the last has none)."""
 
+    when: Condition | None = None
     message: Text
     next_steps: list[Text] = Field(min_length=1)
 
@@ -295,24 +359,12 @@ class SheetFormat(StrictModel):
     introduction_sections: list[Text] = Field(min_length=1)
 
 
-class Renamed(StrictModel):
-    """A question or a choice renamed in a version of the knowledge base, so older answers files still read.
-
-    ``choice`` absent: the question ``question`` is now called ``to``. ``choice`` given: the choice
-    ``choice`` of the question ``question`` (its current id) is now called ``to``.
-    """
+class Change(StrictModel):
+    """A question (``choice`` absent) or a choice of ``question``, renamed ``to`` or removed in version ``since``."""
 
     question: Id
     choice: Id | None = None
-    to: Id
-    since: Text
-
-
-class Removed(StrictModel):
-    """A question or a choice removed in a version of the knowledge base: older answers to it are dropped."""
-
-    question: Id
-    choice: Id | None = None
+    to: Id | None = None
     since: Text
 
 
@@ -324,14 +376,21 @@ class KnowledgeMeta(StrictModel):
     facts_checked_on: dt.date
     facts_as_of: Text
     scoring: Scoring
-    no_fit: NoFit
+    no_fit: list[NoFit] = Field(min_length=1)
+    stale_after_days: StrictInt = Field(default=183, ge=1, description=(
+        "After this many days since ``facts_checked_on``, every output says the facts may be out of date."))
+    stale_message: Text = Field(description="Shown when the facts are stale; may contain {checked_on}.")
+    audiences: list[Audience] = Field(default_factory=list)
+    horizons: list[Horizon] = Field(default_factory=list)
+    internal_notes: list[Text] = Field(default_factory=list, description=(
+        "Phrases of notes to maintainers that must never reach users (checked by rules check)."))
     first_steps: list[Text] = Field(min_length=1)
     disclaimer: Text
     sheet_format: SheetFormat
     criteria: list[Criterion] = Field(default_factory=list)
-    mirror_hosts: list[Text] = Field(default_factory=list)
-    renamed: list[Renamed] = Field(default_factory=list)
-    removed: list[Removed] = Field(default_factory=list)
+    mirror_hosts: list[Text] = Field(default_factory=list, description="Document-mirror sites that are not citable.")
+    renamed: list[Change] = Field(default_factory=list)
+    removed: list[Change] = Field(default_factory=list)
 
 
 class Example(StrictModel):

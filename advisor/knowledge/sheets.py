@@ -36,7 +36,7 @@ class LegalBasis(StrictModel):
     text: Text
     article: str | None = None
     url: Url | None = None
-    checked_on: dt.date | None = None
+    checked_on: dt.date
 
 
 class Contact(StrictModel):
@@ -52,8 +52,8 @@ class Source(StrictModel):
 
     title: Text
     url: Url
-    kind: SourceKind | None = None
-    checked_on: dt.date | None = None
+    kind: SourceKind
+    checked_on: dt.date
 
 
 class Status(StrictModel):

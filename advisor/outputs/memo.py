@@ -46,7 +46,7 @@ class AnswerLine:
 
 @dataclass(frozen=True)
 class ChartRow:
-    """One bar of the score chart: ``status`` is ranked, other (no rule about it) or excluded."""
+    """One bar of the score chart: ``status`` is ranked, discouraged, other (no rule about it) or excluded."""
 
     form: str
     label: str
@@ -179,6 +179,7 @@ def chart_rows(rec: Recommendation) -> list[ChartRow]:
     best = max((f.score for f in rec.recommendations), default=0)
     rows: list[tuple[str, str, str, str, int | None]] = [
         (f.form, f.label, f.short_label, "ranked", f.score) for f in rec.recommendations]
+    rows += [(f.form, f.label, f.short_label, "discouraged", None) for f in rec.discouraged]
     rows += [(f.form, f.label, f.short_label, "other", None) for f in rec.other_forms]
     rows += [(f.form, f.label, f.short_label, "excluded", None) for f in rec.excluded]
     width = max((len(r[2]) for r in rows), default=0)

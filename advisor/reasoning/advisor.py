@@ -8,6 +8,8 @@ verdict (``whatif``). Each step lives in its own module; this class only wires t
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal, Protocol
 
@@ -18,7 +20,7 @@ from .answers import Answers, iter_unknown, normalise
 from .engine import Engine
 from .relevance import Relevance
 from .result import Recommendation
-from .verdict import Verdict
+from .verdict import Verdict, situation
 
 
 class Consultant(Protocol):
@@ -49,7 +51,18 @@ class Advisor:
         self.order = order
         self.relevance = Relevance(self.kb)
         self.verdicts = Verdict(self.kb)
+        self.as_of: dt.date | None = None  # set on the dated views that ``dated`` returns
         self._searcher: Advisor | None = None
+
+    def dated(self, as_of: dt.date) -> Advisor:
+        """The same advisor consulting the law as of ``as_of`` (a light view: engine and indexes are shared)."""
+        if as_of == self.as_of:
+            return self
+        view = copy.copy(self)
+        view.as_of = as_of
+        base = self.searcher
+        view._searcher = view if base is self else base.dated(as_of)
+        return view
 
     @property
     def searcher(self) -> Advisor:
@@ -82,7 +95,8 @@ class Advisor:
             (kept answers, dropped question ids, rule ids that fired on the kept answers).
         """
         kept = self.relevance.applicable(answers)
-        return kept, [qid for qid in answers if qid not in kept], self.consultant.consult(kept)
+        facts = kept if self.as_of is None else situation(kept, self.as_of)
+        return kept, [qid for qid in answers if qid not in kept], self.consultant.consult(facts)
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]:
         """Every question that applies given these (normalised) answers, in order."""
@@ -115,24 +129,33 @@ class Advisor:
 
     # --- advice ----------------------------------------------------------------------------
 
-    def advise(self, raw: Mapping[Any, Any], explain: bool = False) -> Recommendation:
-        """Validate the answers and return the ranked, explained recommendation.
+    def advise(self, raw: Mapping[Any, Any], explain: bool = False, as_of: dt.date | None = None) -> Recommendation:
+        """Validate the answers and return the ranked, explained recommendation, as the law stands on ``as_of``.
 
         Args:
             raw: the answers, as given by a person or a tool.
             explain: also compute what would change the verdict (slower: one consultation per
                 possible alternative answer; batch processing leaves it off).
+            as_of: the consultation date (today when omitted): dated rules and alerts are read
+                as of that day.
 
         Raises:
             AnswerError: an answer does not fit its question.
             EngineError: the rules engine failed.
         """
-        answers, dropped, fired = self.settle(self.validate(raw))
-        robustness = whatif.robustness(self, answers, list(iter_unknown(answers)), self.verdict(fired)[0])
-        questions = [q.id for q in self.relevant_questions(answers)]
-        rec = self.verdicts.recommendation(answers, fired, dropped, robustness, questions)
+        view = self.dated(as_of or self.as_of or dt.date.today())
+        assert view.as_of is not None
+        answers, dropped, fired = view.settle(view.validate(raw))
+        top = view.verdict(fired)[0]
+        conditions = self.kb.forms[top].conditions if top else []
+        robustness = whatif.robustness(view, answers, list(iter_unknown(answers)), top, conditions)
+        questions = [q.id for q in view.relevant_questions(answers)]
+        rec = view.verdicts.recommendation(answers, fired, dropped, robustness, questions, view.as_of)
+        if rec.tie is not None:
+            tie = rec.tie.model_copy(update={"question": whatif.separating_question(view, answers, rec.tie.forms)})
+            rec = rec.model_copy(update={"tie": tie})
         if explain:
-            rec = rec.model_copy(update={"changes": whatif.what_would_change(self, rec)})
+            rec = rec.model_copy(update={"changes": whatif.what_would_change(view, rec)})
         return rec
 
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -5,6 +5,9 @@ is false — except ``answered`` and ``unknown``, which test exactly that. ``not
 whole test, so ``not: {question: q, is: x}`` is true when q is unknown; rule authors who want
 "answered, and not x" write ``is_not: x``.
 
+Two tests read the consultation date instead of an answer: ``date_before`` and ``date_from``
+(the date is given beside the answers under ``AS_OF``, as a day number).
+
 The Python evaluator is the reference (test oracle); the compiled expressions must give the same
 result on the engine's fact encoding (see ``encoding.py``), which the differential tests check.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..knowledge.models import UNKNOWN, Condition
+from ..knowledge.models import AS_OF, UNKNOWN, Condition
 from .encoding import choice_field, unknown_field
 
 Answers = Mapping[str, Any]  # read-only view of ``reasoning.answers.Answers``
@@ -36,6 +39,12 @@ def predicate(cond: Condition) -> Predicate:
     if cond.not_ is not None:
         inner = predicate(cond.not_)
         return lambda answers: not inner(answers)
+    if cond.date_before is not None:
+        day = cond.date_before.toordinal()
+        return lambda answers: answers.get(AS_OF) is not None and answers[AS_OF] < day
+    if cond.date_from is not None:
+        day = cond.date_from.toordinal()
+        return lambda answers: answers.get(AS_OF) is not None and answers[AS_OF] >= day
     assert cond.question is not None
     question, op, operand = cond.question, cond.operator, cond.value
     if op == "answered":
@@ -92,6 +101,13 @@ def compile_condition(cond: Condition, question_types: Mapping[str, str], negate
         return {"$and" if is_and else "$or": parts}
     if cond.not_ is not None:
         return compile_condition(cond.not_, question_types, not negate)
+    if cond.is_date_test():
+        before = cond.date_before is not None
+        day = (cond.date_before or cond.date_from).toordinal()  # type: ignore[union-attr]
+        positive, negative = ({"$lt": {AS_OF: day}}, {"$gte": {AS_OF: day}})
+        if not before:
+            positive, negative = negative, positive
+        return positive if not negate else {"$or": [negative, {"$nex": {AS_OF: 1}}]}
     assert cond.question is not None
     return _compile_test(cond.question, question_types[cond.question], cond.operator, cond.value, negate)
 

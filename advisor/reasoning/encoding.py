@@ -7,7 +7,8 @@ One fact per consultation, flat and typed, so that no rule needs a join, ``$not`
 - a multiple-choice answer ``q`` is ``q`` = number of choices ticked, plus one boolean field
   ``q__<choice>`` per choice of the question;
 - « je ne sais pas » is ``q__unknown = true`` and no ``q`` field;
-- an unanswered question sets no field.
+- an unanswered question sets no field;
+- the consultation date is the field ``as_of`` (a day number, ``date.toordinal()``).
 """
 
 from __future__ import annotations

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..knowledge.models import Reference
+from ..knowledge.models import Confidence, Reference
 
-Confidence = Literal["forte", "moyenne", "faible"]
+__all__ = ["Confidence"]
 
 
 class Output(BaseModel):
@@ -65,8 +65,23 @@ class ExcludedForm(Output):
     sheet: SheetRef
 
 
+class DiscouragedForm(Output):
+    """A form the answers ask for (a supporting rule holds) whose reasons against outweigh those for.
+
+    Shown as « déconseillée », with those reasons: they are the most useful advice.
+    """
+
+    form: str
+    label: str
+    short_label: str
+    score: int
+    reasons: list[Reason] = Field(default_factory=list, description="Rules that supported the form.")
+    against: list[Reason] = Field(default_factory=list, description="Rules that weakened it: the advice.")
+    sheet: SheetRef
+
+
 class OtherForm(Output):
-    """A form that none of the answers supports or excludes."""
+    """A form no supporting or excluding rule touched (« sans lien avec vos réponses »)."""
 
     form: str
     label: str
@@ -88,6 +103,26 @@ class Robustness(Output):
     robust: bool
     depends_on: list[QuestionRef] = Field(default_factory=list,
                                           description="Unknown answers that could change the recommended form.")
+
+
+class Alert(Output):
+    """A dated alert: a day when the law or a framework changes, seen from the consultation date."""
+
+    horizon: str
+    form: str | None = Field(description="The form it concerns (None: the whole situation).")
+    date: dt.date
+    past: bool = Field(description="Whether the consultation date is on or after the day.")
+    days: int = Field(description="Days from the consultation date to the day (negative once past).")
+    text: str
+    references: list[Reference] = Field(default_factory=list)
+
+
+class Tie(Output):
+    """Forms ranked first with the same score, and a question whose answer would separate them."""
+
+    forms: list[str]
+    labels: list[str]
+    question: QuestionRef | None = None
 
 
 class AnswerChange(Output):
@@ -119,14 +154,21 @@ class KnowledgeBaseInfo(Output):
     version: str
     facts_checked_on: dt.date
     facts_as_of: str
+    stale: bool = Field(default=False, description="The facts were checked too long before the consultation date.")
+    stale_message: str | None = None
 
 
 class Recommendation(Output):
     """Forms ranked best first, with exclusions, warnings and next steps."""
 
+    as_of: dt.date = Field(description="The consultation date: the law as it stands on that day.")
+    audience: str | None = Field(default=None, description="Who answers (an audience id of the knowledge base).")
     recommendations: list[RankedForm]
     excluded: list[ExcludedForm]
+    discouraged: list[DiscouragedForm] = Field(default_factory=list)
     other_forms: list[OtherForm]
+    tie: Tie | None = None
+    alerts: list[Alert] = Field(default_factory=list, description="Dated alerts, the most urgent first.")
     warnings: list[Reason] = Field(description="Warnings of the ranked forms, best form first.")
     next_steps: list[str] = Field(description="Next steps for the top form (or when nothing fits).")
     first_steps: list[str] = Field(description="Steps any cooperation needs, whatever the form.")

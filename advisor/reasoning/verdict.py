@@ -1,19 +1,25 @@
-"""Fired rules → scores, variant, confidence, exclusions → a ``Recommendation``.
+"""Fired rules → scores, variant, confidence, exclusions, dated alerts → a ``Recommendation``.
 
 The engine only says which rules fired. Everything that depends on *all* the firings — scores,
-exclusions, the chosen variant, confidence, the "nothing fits" fallback — is computed here, because
-durable-rules cannot retract a queued activation (engine-notes §7). No form or rule is named in
-this module: weights, thresholds and texts come from the knowledge base.
+exclusions, the chosen variant, confidence and its caps, ties, the "nothing fits" fallback — is
+computed here, because durable-rules cannot retract a queued activation (engine-notes §7). Dated
+alerts (``Horizon``) and audiences are conditions on the answers and the consultation date,
+evaluated in Python like relevance. No form or rule is named in this module: weights, thresholds,
+dates and texts come from the knowledge base.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-from ..knowledge.models import Form, Rule, Scoring
+from ..knowledge.models import AS_OF, Confidence, Form, Horizon, Rule, Scoring
+from ..wording import delay_text, long_date
 from .answers import Answers, iter_unknown
+from .conditions import predicate
 from .result import (
-    Confidence,
+    Alert,
+    DiscouragedForm,
     ExcludedForm,
     KnowledgeBaseInfo,
     OtherForm,
@@ -22,6 +28,7 @@ from .result import (
     Recommendation,
     Robustness,
     SheetRef,
+    Tie,
 )
 
 if TYPE_CHECKING:
@@ -30,89 +37,148 @@ if TYPE_CHECKING:
 LEVELS: tuple[Confidence, ...] = ("faible", "moyenne", "forte")
 
 
+def situation(answers: Answers, as_of: dt.date) -> dict[str, Any]:
+    """The answers with the consultation date, as every condition reads them (``AS_OF`` = a day number)."""
+    return {**answers, AS_OF: as_of.toordinal()}
+
+
 class Verdict:
     """Scores and ranks the forms of a knowledge base from the rules that fired."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._form_order = list(kb.forms)
+        self._horizons = [(form_id, h, predicate(h.when) if h.when else None)
+                          for form_id, horizons in kb.horizons.items() for h in horizons]
+        self._audiences = [(a.id, predicate(a.when)) for a in kb.meta.audiences]
+        self._no_fit = [(case, predicate(case.when) if case.when else None) for case in kb.meta.no_fit]
 
     def outcome(self, fired: set[str]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) from what fired on settled answers; ``(None, None)`` if nothing fits."""
-        tallies = [(form, self._tally(form, fired)) for form in self.kb.forms.values()]
-        ranked = [(t[0], form, t[1]) for form, t in tallies if t is not None]
+        ranked = self.scores(fired)
         if not ranked:
             return None, None
-        score, form, variant = min(ranked, key=lambda r: (-r[0], self._form_order.index(r[1].id)))
-        return (form.id, variant) if score >= self.kb.meta.scoring.min_score else (None, None)
+        score, form, variant = ranked[0]
+        return (form, variant) if score >= self.kb.meta.scoring.min_score else (None, None)
 
-    def _tally(self, form: Form, fired: set[str]) -> tuple[int, str | None] | None:
-        """(score, variant) of a form in play, or ``None`` if it is excluded or unsupported."""
-        own = [r for r in self.kb.rules_of(form.id) if r.id in fired]
-        if any(r.effect == "excludes" for r in own) or not any(r.effect == "supports" for r in own):
-            return None
-        score = _score(own)
-        return (score, _variant(form, own)) if score > 0 else None
+    def scores(self, fired: set[str]) -> list[tuple[int, str, str | None]]:
+        """(score, form, variant) of every form in play, best first (ties in the forms' order)."""
+        found = []
+        for form in self.kb.forms.values():
+            own = [r for r in self.kb.rules_of(form.id) if r.id in fired]
+            if any(r.effect == "excludes" for r in own) or not any(r.effect == "supports" for r in own):
+                continue
+            score = _score(own)
+            if score > 0:
+                found.append((score, form.id, _variant(form, own)))
+        return sorted(found, key=lambda r: (-r[0], self._form_order.index(r[1])))
 
     def recommendation(self, answers: Answers, fired: set[str], dropped: list[str], robustness: Robustness,
-                       questions: list[str]) -> Recommendation:
+                       questions: list[str], as_of: dt.date) -> Recommendation:
         """The ranked, explained recommendation for settled answers and the rules that fired on them.
 
         Args:
             answers: the settled answers (those whose question applies).
-            fired: ids of the rules that hold on them.
+            fired: ids of the rules that hold on them (and on the date).
             dropped: ids of the questions whose answers were dropped as no longer applying.
             robustness: whether a « je ne sais pas » could change the recommended form.
             questions: ids of the questions that apply, in order.
+            as_of: the consultation date.
         """
+        facts = situation(answers, as_of)
+        audience = next((aid for aid, holds in self._audiences if holds(facts)), None)
         rules = [r for r in self.kb.rules if r.id in fired]
         unknown = list(iter_unknown(answers))
-        ranked, excluded, others = [], [], []
+        ranked, excluded, discouraged, others = [], [], [], []
         for form in self.kb.forms.values():
             own = [r for r in rules if self.kb.rule_form[r.id] == form.id]
             blockers = [r for r in own if r.effect == "excludes"]
             if blockers:
                 excluded.append(ExcludedForm(form=form.id, label=form.label, short_label=form.short_label,
-                                             reasons=[_reason(r) for r in blockers], sheet=self._sheet(form)))
+                                             reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
             elif any(r.effect == "supports" for r in own) and _score(own) > 0:
-                ranked.append(self._rank(form, own, unknown))
+                ranked.append(self._rank(form, own, unknown, audience))
+            elif any(r.effect == "supports" for r in own):  # asked for, but the reasons against outweigh
+                discouraged.append(DiscouragedForm(
+                    form=form.id, label=form.label, short_label=form.short_label, score=_score(own),
+                    reasons=_sorted_reasons(own, "supports", audience),
+                    against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
                 others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
                                         sheet=self._sheet(form)))
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
+        alerts = self._alerts(facts, as_of, {f.form for f in ranked} | {f.form for f in discouraged})
+        ranked = self._confidence(ranked, robustness, alerts, rules)
         scoring = self.kb.meta.scoring
         no_fit = not ranked or ranked[0].score < scoring.min_score
-        if ranked:
-            top = ranked[0]
-            # For the top form, unknown answers cost a level only if one of them could put another
-            # form first (robustness); a close second costs another.
-            level = _level(top.score, scoring)
-            if len(ranked) >= 2 and top.score - ranked[1].score < scoring.close_margin:
-                level -= 1
-            if not robustness.robust:
-                level -= 1
-            ranked[0] = top.model_copy(update={"confidence": LEVELS[max(0, level)]})
+        fallback = next(case for case, holds in self._no_fit if holds is None or holds(facts))
         if no_fit:
-            next_steps = list(self.kb.meta.no_fit.next_steps)
+            next_steps = list(fallback.next_steps)
         else:
             best = self.kb.forms[ranked[0].form]
-            next_steps = _unique(best.next_steps + [s for r in rules if self.kb.rule_form[r.id] == best.id
-                                                    and r.effect != "excludes" for s in r.next_steps])
+            steps = best.next_steps_for.get(audience, best.next_steps) if audience else best.next_steps
+            next_steps = _unique(steps + [s for r in rules if self.kb.rule_form[r.id] == best.id
+                                          and r.effect != "excludes" for s in r.next_steps])
+        tied = [f for f in ranked if f.score == ranked[0].score] if ranked and not no_fit else []
         meta = self.kb.meta
+        stale = (as_of - meta.facts_checked_on).days > meta.stale_after_days
+        stale_message = meta.stale_message.format(checked_on=long_date(meta.facts_checked_on)) if stale else None
         return Recommendation(
-            recommendations=ranked, excluded=excluded, other_forms=others,
-            warnings=[w for f in ranked for w in f.warnings],
+            as_of=as_of, audience=audience,
+            recommendations=ranked, excluded=excluded, discouraged=discouraged, other_forms=others,
+            tie=Tie(forms=[f.form for f in tied], labels=[f.label for f in tied]) if len(tied) > 1 else None,
+            alerts=alerts, warnings=[w for f in ranked for w in f.warnings],
             next_steps=next_steps, first_steps=list(meta.first_steps),
-            no_clear_fit=no_fit, no_fit_message=meta.no_fit.message if no_fit else None,
+            no_clear_fit=no_fit, no_fit_message=fallback.message if no_fit else None,
             robustness=robustness,
             answers=answers, questions=questions, ignored_answers=dropped, unknown_answers=unknown,
-            knowledge_base=KnowledgeBaseInfo(title=meta.title, version=meta.version,
-                                             facts_checked_on=meta.facts_checked_on, facts_as_of=meta.facts_as_of),
+            knowledge_base=KnowledgeBaseInfo(
+                title=meta.title, version=meta.version, facts_checked_on=meta.facts_checked_on,
+                facts_as_of=meta.facts_as_of, stale=stale,
+                stale_message=stale_message),
         )
 
-    def _rank(self, form: Form, own: list[Rule], unknown: list[str]) -> RankedForm:
-        supports = [r for r in own if r.effect == "supports"]
-        weakens = [r for r in own if r.effect == "weakens"]
+    def _confidence(self, ranked: list[RankedForm], robustness: Robustness, alerts: list[Alert],
+                    rules: list[Rule]) -> list[RankedForm]:
+        """Confidence of each ranked form, with the caps its rules and dated alerts set."""
+        scoring = self.kb.meta.scoring
+        result = []
+        for position, form in enumerate(ranked):
+            level = LEVELS.index(form.confidence)
+            if position == 0:
+                # For the top form, unknown answers cost a level only if one of them could put another
+                # form first or is a condition of the form (robustness); a close second costs another.
+                level = _level(form.score, scoring)
+                if len(ranked) >= 2 and form.score - ranked[1].score < scoring.close_margin:
+                    level -= 1
+                if not robustness.robust:
+                    level -= 1
+            caps = [r.cap for r in rules if r.cap and self.kb.rule_form[r.id] == form.form]
+            caps += [self._horizon_cap(a) for a in alerts if a.form == form.form]
+            level = min([max(0, level)] + [LEVELS.index(c) for c in caps if c])
+            result.append(form.model_copy(update={"confidence": LEVELS[level]}))
+        return result
+
+    def _horizon_cap(self, alert: Alert) -> Confidence | None:
+        horizon = self.kb.horizon(alert.horizon)
+        return horizon.cap_after if alert.past else horizon.cap_before
+
+    def _alerts(self, facts: dict[str, Any], as_of: dt.date, forms: set[str]) -> list[Alert]:
+        """The dated alerts that apply: global ones and those of the forms in play or asked for."""
+        alerts = []
+        for form_id, horizon, holds in self._horizons:
+            if form_id is not None and form_id not in forms:
+                continue
+            if holds is not None and not holds(facts):
+                continue
+            days = (horizon.date - as_of).days
+            past = days <= 0
+            if not past and days > horizon.notice_days:
+                continue
+            alerts.append(_alert(form_id, horizon, past, days))
+        return sorted(alerts, key=lambda a: (not a.past and a.days > 0, abs(a.days)))
+
+    def _rank(self, form: Form, own: list[Rule], unknown: list[str], audience: str | None) -> RankedForm:
         score = _score(own)
         selectors = _selectors(own)
         variant_id = _variant(form, own)
@@ -124,11 +190,11 @@ class Verdict:
         return RankedForm(
             form=form.id, label=form.label, short_label=form.short_label, family=form.family,
             variant=variant.id if variant else None, variant_label=variant.label if variant else None,
-            variant_reason=_reason(selectors[0]) if selectors else None,
+            variant_reason=_reason(selectors[0], audience) if selectors else None,
             score=score, confidence=LEVELS[max(0, level)],
-            reasons=[_reason(r) for r in sorted(supports, key=lambda r: -(r.weight or 0))],
-            against=[_reason(r) for r in sorted(weakens, key=lambda r: -(r.weight or 0))],
-            warnings=[_reason(r) for r in warnings], unknown_questions=unknown_here, sheet=self._sheet(form),
+            reasons=_sorted_reasons(own, "supports", audience), against=_sorted_reasons(own, "weakens", audience),
+            warnings=[_reason(r, audience) for r in warnings], unknown_questions=unknown_here,
+            sheet=self._sheet(form),
         )
 
     def _sheet(self, form: Form) -> SheetRef:
@@ -137,9 +203,19 @@ class Verdict:
         return SheetRef(id=form.sheet, title=title, path=f"sheets/{form.sheet}.md")
 
 
+def _alert(form_id: str | None, horizon: Horizon, past: bool, days: int) -> Alert:
+    text = (horizon.after if past else horizon.before).format(date=long_date(horizon.date), delay=delay_text(days))
+    return Alert(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days, text=text,
+                 references=list(horizon.references))
 
-def _reason(rule: Rule) -> Reason:
-    return Reason(rule=rule.id, text=rule.reason, weight=rule.weight, references=list(rule.references))
+
+def _reason(rule: Rule, audience: str | None) -> Reason:
+    return Reason(rule=rule.id, text=rule.text_for(audience), weight=rule.weight, references=list(rule.references))
+
+
+def _sorted_reasons(own: list[Rule], effect: str, audience: str | None) -> list[Reason]:
+    chosen = sorted((r for r in own if r.effect == effect), key=lambda r: -(r.weight or 0))
+    return [_reason(r, audience) for r in chosen]
 
 
 def _score(own: list[Rule]) -> int:

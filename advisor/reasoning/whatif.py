@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..knowledge.models import Condition, Question
+from ..knowledge.models import UNKNOWN, Condition, Question
 from ..wording import answer_text
 from .answers import Answers
 from .result import AnswerChange, Change, QuestionRef, Recommendation, Robustness
@@ -36,6 +36,9 @@ class Outcomes(Protocol):
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]: ...
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
+
+    @property
+    def verdicts(self) -> Any: ...
 
 MAX_CHANGES = 5
 MAX_TRIALS = 1500
@@ -186,17 +189,22 @@ def statement(kb: KnowledgeBase, items: list[AnswerChange], form: Any, variant: 
     return f"Si {condition}, la recommandation deviendrait : {target}."
 
 
-def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: str | None) -> Robustness:
-    """Whether any possible answer to a « je ne sais pas » would change the recommended form ``base``.
+def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: str | None,
+               conditions: list[str] | None = None) -> Robustness:
+    """Whether the recommended form ``base`` holds whatever the « je ne sais pas » answers turn out to be.
 
-    Candidate answers are screened on the fast evaluator; an answer that would change the
+    It does not when an unknown answer is a *condition* of the form (``Form.conditions``: the
+    département's cofinancing for a TZCLD…), or when some possible answer would put another form
+    first. Candidate answers are screened on the fast evaluator; an answer that would change the
     verdict is confirmed on the engine before the recommendation is called fragile.
     """
     if not unknown:
         return Robustness(robust=True)
     fast = advisor.searcher
-    depends = []
+    depends = [qid for qid in unknown if qid in (conditions or [])]
     for qid in unknown:
+        if qid in depends:
+            continue
         for value in alternative_values(advisor.kb, advisor.kb.questions[qid], None):
             changed = {**answers, qid: value}
             if fast.outcome(changed)[0] != base and advisor.outcome(changed)[0] != base:
@@ -213,3 +221,16 @@ def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question
     verdicts = [advisor.outcome({**answers, question.id: value})
                 for value in alternative_values(advisor.kb, question, None)]
     return len(set(verdicts)), sum(v != current for v in verdicts)
+
+
+def separating_question(advisor: Outcomes, answers: Answers, tied: list[str]) -> QuestionRef | None:
+    """The first open question (unanswered or « je ne sais pas ») one of whose answers would break the tie."""
+    fast = advisor.searcher
+    for question in advisor.relevant_questions(answers):
+        if question.type == "text" or answers.get(question.id) not in (None, UNKNOWN):
+            continue
+        for value in alternative_values(advisor.kb, question, None):
+            scores = fast.verdicts.scores(fast.settle({**answers, question.id: value})[2])
+            if len(scores) >= 1 and scores[0][1] in tied and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+                return QuestionRef(question=question.id, summary=question.summary, text=question.text)
+    return None
