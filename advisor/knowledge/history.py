@@ -47,8 +47,9 @@ def upgrade(meta: KnowledgeMeta, raw: Mapping[Any, Any], file_version: str | Non
             f"que celle du conseiller ({meta.version}) : des réponses peuvent ne pas être reconnues. Mettez le "
             "conseiller à jour.")
         return result
-    newer = (lambda since: True) if file_version is None else (
-        lambda since: version_key(since) > version_key(file_version))
+    def newer(since: str) -> bool:
+        return file_version is None or version_key(since) > version_key(file_version)
+
     for change in meta.renamed:
         if newer(change.since):
             _rename(result, change)
@@ -120,13 +121,13 @@ def _map_choices(value: Any, old: str, new: str | None) -> tuple[Any, bool]:
     if not isinstance(value, str):
         return value, False
     parts = _SEPARATORS.split(value)
-    hits = [i for i in range(0, len(parts), 2) if _fold(parts[i]) == old]
-    if not hits:
+    found = [i for i in range(0, len(parts), 2) if _fold(parts[i]) == old]
+    if not found:
         return value, False
     if new is not None:
-        for i in hits:
+        for i in found:
             parts[i] = new
         return "".join(parts), True
-    kept = [parts[i] for i in range(0, len(parts), 2) if i not in hits]
+    kept = [parts[i] for i in range(0, len(parts), 2) if i not in found]
     separator = next((parts[i] for i in range(1, len(parts), 2)), "|")
     return separator.join(kept), True

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-
 # Ids are plain snake_case; "__" is reserved for the engine's fact encoding, and the
 # engine treats "id", "sid" and "kind" as identity fields (engine-notes §2).
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=60)]

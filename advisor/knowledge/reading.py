@@ -328,7 +328,7 @@ _MESSAGES = {
 
 def _alternatives(expected: str) -> str:
     """pydantic's « 'a', 'b' or 'c' » in French: « a, b ou c »."""
-    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    values: list[str] = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
     if not values:
         return expected
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " ou " + values[-1]

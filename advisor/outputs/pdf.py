@@ -49,7 +49,7 @@ def local_only(weasyprint: Any) -> Any:
     """A WeasyPrint URL fetcher that refuses every URL ``allowed`` does not accept (WeasyPrint then
     skips the resource, as it does a missing image)."""
     if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint 68 and later: a fetcher object
-        class LocalFetcher(weasyprint.URLFetcher):  # type: ignore[misc, name-defined]
+        class LocalFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if not allowed(url):
                     raise ValueError(f"ressource externe non chargée : {url[:80]}")
