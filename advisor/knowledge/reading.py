@@ -121,11 +121,11 @@ def _check_nodes(root: yaml.Node, aliases: bool) -> None:
     """
     seen: set[int] = set()
     shared = False
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    stack: list[tuple[yaml.Node, int, int]] = [(root, 1, 1)]  # node, level, line where it is used
     while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
-            shared = _alias(node, aliases)
+        node, depth, used_at = stack.pop()
+        if id(node) in seen:  # a node met twice is an alias: report where it is used, not its anchor
+            shared = _alias(used_at, aliases)
             continue
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
@@ -136,20 +136,23 @@ def _check_nodes(root: yaml.Node, aliases: bool) -> None:
                                   node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             _check_keys(node)
-        for child in _children(node):
+            pairs = [(part, key.start_mark.line + 1) for key, value in node.value for part in (key, value)]
+        else:
+            pairs = [(item, node.start_mark.line + 1) for item in node.value]
+        for child, line in reversed(pairs):  # reversed: the stack then visits the file in order
             if isinstance(child, yaml.ScalarNode) and id(child) not in seen:
                 seen.add(id(child))
                 _check_scalar(child)
             else:
-                stack.append((child, depth + 1))
+                stack.append((child, depth + 1, line))
     if shared:
         _check_expansion(root)
 
 
-def _alias(node: yaml.Node, aliases: bool) -> bool:
+def _alias(line: int, aliases: bool) -> bool:
     if not aliases:
         raise DataSyntaxError("les alias YAML (« * » renvoyant à une ancre « & ») ne sont pas acceptés dans ce "
-                              "fichier : écrivez chaque valeur en entier", node.start_mark.line + 1)
+                              "fichier : écrivez chaque valeur en entier", line)
     return True
 
 
