@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 from .errors import InputFileError, OutputError, excerpt
 from .knowledge.history import upgrade
 from .knowledge.reading import DataSyntaxError, load_json, safe_load
-from .knowledge.text import description_problem
+from .knowledge.text import description_problem, tidy_lines
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
@@ -102,7 +102,7 @@ def read_answers(path: Path, kb: KnowledgeBase | None = None) -> AnswersFile:
     if kb is not None:
         upgraded = upgrade(kb.meta, answers, version)
         answers, notices = upgraded.answers, tuple(upgraded.notices)
-    return AnswersFile(answers, description or None, version, notices)
+    return AnswersFile(answers, tidy_lines(description) if description else None, version, notices)
 
 
 def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:

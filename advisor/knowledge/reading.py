@@ -81,6 +81,8 @@ def safe_load(text: str, *, aliases: bool = True) -> Any:
         loader = SafeLoader(text)
     except yaml.YAMLError as err:  # the pure-Python reader checks characters at once
         raise _syntax(err) from None
+    except UnicodeEncodeError:  # libyaml reads UTF-8: half an emoji (a lone surrogate) cannot be given to it
+        raise DataSyntaxError("texte illisible (caractère incomplet, par exemple un emoji coupé)") from None
     try:
         node = loader.get_single_node()
         if node is None:

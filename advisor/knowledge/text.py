@@ -48,6 +48,11 @@ def readable(text: str) -> str:
                    or is_noncharacter(c) else c for c in text)
 
 
+def tidy_lines(text: str) -> str:
+    """A text with Windows and old Mac line ends (CR LF, CR) turned into plain line breaks, trimmed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def description_problem(text: object) -> str | None:
     """Why a description cannot be accepted, in French, or ``None`` when it is fine."""
     if not isinstance(text, str):

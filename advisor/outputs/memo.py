@@ -17,7 +17,7 @@ from ..errors import AnswerError, OutputError
 from ..files import check_writable, write_atomic
 from ..knowledge.models import UNKNOWN, Question
 from ..knowledge.sheets import Sheet
-from ..knowledge.text import MAX_DESCRIPTION, description_problem
+from ..knowledge.text import MAX_DESCRIPTION, description_problem, tidy_lines
 from ..reasoning.result import Recommendation
 from ..wording import format_number
 from .pdf import html_to_pdf
@@ -92,6 +92,7 @@ def render(kb: KnowledgeBase, rec: Recommendation, fmt: MemoFormat = "md", *,
     if description is not None and (problem := description_problem(description)):
         raise AnswerError("description", description, f"un texte de {MAX_DESCRIPTION} caractères au plus, "
                           "sans caractère de contrôle", problem)
+    description = tidy_lines(description) or None if description is not None else None
     env = markdown_environment() if fmt == "md" else environment()
     text = env.get_template(TEMPLATES[fmt]).render(**memo_context(kb, rec, description=description, today=today))
     return html_to_pdf(text) if fmt == "pdf" else text
