@@ -21,13 +21,13 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from .errors import InputFileError, OutputError, excerpt
 from .knowledge.history import upgrade
-from .knowledge.reading import DataSyntaxError, load_json, safe_load
+from .knowledge.reading import MAX_DATA_FILE_BYTES, DataSyntaxError, load_json, safe_load
 from .knowledge.text import description_problem, tidy_lines
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
 
-MAX_FILE_BYTES = 1_000_000  # an answers file; a real one is a few kilobytes
+MAX_FILE_BYTES = MAX_DATA_FILE_BYTES  # an answers file (1 Mo); a real one is a few kilobytes
 ANSWERS_FILE_KEYS = ("answers", "description", "knowledge_base_version")
 
 
@@ -126,7 +126,8 @@ def load_data_file(path: Path, *, aliases: bool = True) -> Any:
     with open_input(path) as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise InputFileError(path, f"fichier trop volumineux ({MAX_FILE_BYTES} octets au plus).")
+        raise InputFileError(path, "fichier trop volumineux (1 Mo au plus) : un fichier de réponses fait quelques "
+                                   "kilo-octets ; vérifiez que c'est le bon fichier.")
     if not raw.strip():
         raise InputFileError(path, "le fichier est vide.")
     try:

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -57,7 +56,8 @@ def test_a_hostile_answers_file_gives_one_french_line_at_once(invoke: Any, name:
 
 
 @pytest.mark.parametrize("command", [("memo", "-o", "note.md"), ("compare",)])
-def test_other_commands_refuse_the_same_files_the_same_way(invoke: Any, tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_other_commands_refuse_the_same_files_the_same_way(invoke: Any, tmp_path: Path,
+                                                           command: tuple[str, ...]) -> None:
     args = [a if a != "note.md" else str(tmp_path / a) for a in command]
     for name in ("f22-desc-esc.json", "f11-desc-20k.json", "f03-surrogate.json"):
         one_french_line(invoke(args[0], str(HOSTILE / name), *args[1:]))

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from ..errors import KnowledgeBaseError
 from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
-from .reading import DataSyntaxError, safe_load, validate
+from .reading import MAX_DATA_FILE_BYTES, DataSyntaxError, safe_load, validate
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
@@ -127,6 +127,8 @@ class Sheet:
 
 def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
     """Read and validate one sheet file (front matter, id, sections, length, placeholders)."""
+    if path.stat().st_size > MAX_DATA_FILE_BYTES:
+        raise KnowledgeBaseError(path, "fiche trop volumineuse (1 Mo au plus)", path.stem)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
