@@ -181,3 +181,44 @@ def test_nothing_but_advisor_errors_leaves_the_library_for_hostile_values(adviso
                 advisor.advise({question: value})
             except AdvisorError as err:
                 assert len(str(err)) < 600 and "\n" not in str(err)
+
+
+def test_the_engine_reports_the_real_error_not_its_clean_up(advisor: Advisor) -> None:
+    """Text that validation would refuse, given to the engine itself: the error is the assert, not error 309."""
+    from advisor import EngineError
+
+    with pytest.raises(EngineError) as err:
+        advisor.consultant.consult({"structure_name": "A\ud800B"})
+    assert "309" not in str(err.value) and "delete" not in str(err.value).lower()
+    assert advisor.advise({"structure_name": "Après"}).answers["structure_name"] == "Après"  # still consults
+
+
+def test_printing_a_pdf_never_reaches_the_network() -> None:
+    import http.server
+
+    from advisor.errors import PdfUnavailableError
+    from advisor.outputs.pdf import allowed, html_to_pdf
+
+    assert allowed("data:image/png;base64,AAAA") and not allowed("https://example.org/a.png")
+    assert not allowed("file:///etc/passwd") and not allowed("ftp://example.org/x")
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            requests.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        pdf = html_to_pdf(f'<p>Note</p><img src="{url}/image.png"><link rel="stylesheet" href="{url}/style.css">')
+    except PdfUnavailableError:
+        pytest.skip("WeasyPrint absent")
+    finally:
+        server.shutdown()
+    assert pdf.startswith(b"%PDF") and requests == []
