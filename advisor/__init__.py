@@ -95,9 +95,14 @@ def default_advisor() -> Advisor:
         return _default
 
 
-def advise(answers: Mapping[str, Any]) -> Recommendation:
-    """Recommend cooperation forms for these answers, with the packaged knowledge base."""
-    return default_advisor().advise(answers)
+def advise(answers: Mapping[str, Any], as_of: dt.date | None = None) -> Recommendation:
+    """Recommend cooperation forms for these answers, with the packaged knowledge base, as the law stands
+    on ``as_of`` (today by default).
+
+    Raises:
+        AnswerError: an answer does not fit its question.
+    """
+    return default_advisor().advise(answers, as_of=as_of)
 
 
 def next_question(answers: Mapping[str, Any]) -> Question | None:

@@ -124,3 +124,12 @@ def test_export_into_a_file_path_fails_cleanly(invoke, tmp_path: Path) -> None: 
 def test_no_placeholder_text_in_sheets(kb: KnowledgeBase) -> None:
     for sheet in kb.sheets.values():
         assert not re.search(r"TODO|FIXME|lorem|à compléter|XXX", sheet.body, re.IGNORECASE), sheet.id
+
+
+def test_the_introduction_is_found_by_kind_not_by_name(toy_kb: KnowledgeBase, tmp_path: Path) -> None:
+    """The toy knowledge base's introduction is called « intro »: every sheet page still links to it."""
+    intro = toy_kb.introduction
+    assert intro is not None and intro.id != "cooperation"
+    export_site(toy_kb, tmp_path)
+    page = (tmp_path / "bike.html").read_text(encoding="utf-8")
+    assert f'href="{intro.id}.html"' in page

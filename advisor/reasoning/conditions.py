@@ -124,7 +124,7 @@ def _compile_test(q: str, qtype: str, op: str, operand: Any, negate: bool) -> di
     if not negate:
         return positive
     # Not answered (or unknown) makes the positive test false, so its negation true.
-    # Every answered question sets its own field ``q`` (see facts.py), so ``$nex q`` means "no answer".
+    # Every answered question sets its own field ``q`` (see encoding.py), so ``$nex q`` means "no answer".
     return {"$or": [negative, {"$nex": {q: 1}}]}
 
 

@@ -59,7 +59,7 @@ def _import_engine() -> Any:
 
 
 def compile_ruleset(kb: KnowledgeBase) -> dict[str, Any]:
-    """Compile rules and question relevance into a durable-rules ruleset definition (pure data).
+    """Compile the rules into a durable-rules ruleset definition (pure data; relevance is evaluated in Python).
 
     Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <rule id>}``,
     and a last "sink" rule matches every situation.
