@@ -9,6 +9,7 @@ others.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from typing import IO, Any
 
@@ -33,9 +34,10 @@ class BatchWriter:
 
     def write(self, row: BatchRow) -> None:
         """Write one row."""
-        record = {key: _text(value) for key, value in row.record().items()}
+        record = row.record()
         if self._fmt == "jsonl":
-            self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._stream.write(json.dumps({key: _text(value) for key, value in record.items()},
+                                          ensure_ascii=False) + "\n")
         else:
             self._csv.writerow([_cell(record[c]) for c in COLUMNS])
 
@@ -51,8 +53,15 @@ def _text(value: Any) -> Any:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _text_cell(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return spreadsheet_cell(LIST_SEPARATOR.join(value))
-    return spreadsheet_cell(str(value)) if isinstance(value, str) else str(value)
+        return _text_cell(LIST_SEPARATOR.join(value))
+    return str(value)
+
+
+@functools.lru_cache(maxsize=1024)  # labels and warnings repeat on every row
+def _text_cell(value: str) -> str:
+    return spreadsheet_cell(readable(value))

@@ -216,23 +216,23 @@ def load_json(text: str) -> Any:
         DataSyntaxError: invalid syntax (``line`` and the parser's ``detail``), or a check fails.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as err:
         raise DataSyntaxError(None, err.lineno, err.msg, err.colno) from None
     except RecursionError:
         raise DataSyntaxError(f"imbrication trop profonde (plus de {MAX_NESTING} niveaux)") from None
-    if nesting(data) > MAX_NESTING:
+    if text.count("[") + text.count("{") > MAX_NESTING and nesting(data) > MAX_NESTING:
         raise DataSyntaxError(f"imbrication trop profonde (plus de {MAX_NESTING} niveaux)")
     return data
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            shown = key if len(key) <= 60 else key[:57] + "…"
-            raise DataSyntaxError(f"clé « {shown} » en double : gardez-en une seule")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        shown = key if len(key) <= 60 else key[:57] + "…"
+        raise DataSyntaxError(f"clé « {shown} » en double : gardez-en une seule")
     return result
 
 
@@ -240,6 +240,9 @@ def _json_int(digits: str) -> int:
     if len(digits) > MAX_NUMBER_DIGITS:
         raise DataSyntaxError(f"nombre hors des limites ({len(digits)} chiffres, {MAX_NUMBER_DIGITS} au plus)")
     return int(digits)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_json_object, parse_int=_json_int)
 
 
 def nesting(value: Any) -> int:

@@ -12,10 +12,17 @@ comes in, never repaired later:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_DESCRIPTION = 2_000  # characters of a description (a memo's introduction; a PDF of 20,000 takes 24 s)
-_LINE_BREAKS = frozenset("\n\r\t")
+
+# Unicode's 66 non-characters: U+FDD0..U+FDEF and the last two code points of each of the 17 planes.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}"
+                                            for p in range(17))
+# Control characters (C0 and C1, DEL) and lone surrogates; the second keeps line breaks and tabs.
+_UNREADABLE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_UNREADABLE_IN_LINES = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
 
 
 def is_noncharacter(char: str) -> bool:
@@ -31,21 +38,21 @@ def unreadable(text: str, *, multiline: bool = False) -> str | None:
         text: the text to check.
         multiline: line breaks and tabs are allowed (a description), else they are refused too.
     """
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cs":
-            return "texte illisible (caractère incomplet, par exemple un emoji coupé)"
-        if category == "Cc" and not (multiline and char in _LINE_BREAKS):
-            return f"caractère de contrôle interdit (U+{ord(char):04X})"
-        if is_noncharacter(char):
-            return f"caractère non valide (U+{ord(char):04X})"
-    return None
+    found = (_UNREADABLE_IN_LINES if multiline else _UNREADABLE).search(text)
+    if found is None:
+        return None
+    char = found.group()
+    if unicodedata.category(char) == "Cs":
+        return "texte illisible (caractère incomplet, par exemple un emoji coupé)"
+    if is_noncharacter(char):
+        return f"caractère non valide (U+{ord(char):04X})"
+    return f"caractère de contrôle interdit (U+{ord(char):04X})"
 
 
 def readable(text: str) -> str:
-    """A text with every unreadable character replaced by « � », for echoing bad input back safely."""
-    return "".join("\ufffd" if (unicodedata.category(c) in ("Cs", "Cc") and c not in _LINE_BREAKS)
-                   or is_noncharacter(c) else c for c in text)
+    """A text with every unreadable character replaced by « � » (line breaks and tabs kept), for echoing
+    bad input back safely."""
+    return _UNREADABLE_IN_LINES.sub("\ufffd", text)
 
 
 def tidy_lines(text: str) -> str:
