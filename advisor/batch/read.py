@@ -41,7 +41,8 @@ MAX_ID_CHARS = 100
 SEPARATORS = ",;\t"
 _EXCEL_SEP = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
 CP1252_NOTE = ("le fichier n'est pas en UTF-8 : il a été lu en Windows-1252, l'encodage des anciens tableurs. "
-               "Vérifiez les accents des noms dans les résultats ; pour l'éviter, enregistrez-le en « CSV UTF-8 ».")
+               "Vérifiez les accents des noms dans les résultats ; pour l'éviter, enregistrez-le en UTF-8 (dans un "
+               "tableur : « CSV UTF-8 »).")
 
 
 @dataclass(frozen=True)
