@@ -22,6 +22,7 @@ The package is built in floors that import only downward (a test checks it)::
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,14 @@ def __getattr__(name: str) -> Any:
 
 _default: Advisor | None = None
 _default_lock = threading.Lock()
+
+
+def _reset_default_lock() -> None:
+    global _default_lock
+    _default_lock = threading.Lock()  # a fork while another thread builds the advisor must not deadlock the child
+
+
+os.register_at_fork(after_in_child=_reset_default_lock)
 
 
 def default_advisor() -> Advisor:

@@ -104,14 +104,36 @@ class EngineUnavailableError(AdvisorError):
     exit_code = 1
 
 
-_EXCERPT = reprlib.Repr()
+class _Excerpt(reprlib.Repr):
+    """``reprlib`` with a bound on whole numbers that does not ask Python to print them first.
+
+    ``reprlib`` prints an int before cutting it, and Python refuses to print one of more than
+    4,300 digits (``ValueError``): a number from a hostile file would turn an error into a crash.
+    """
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:
+            digits = int(x.bit_length() * 0.30103) + 1
+            return f"<nombre d'environ {digits} chiffres>"
+        return super().repr_int(x, level)
+
+
+_EXCERPT = _Excerpt()
 _EXCERPT.maxstring = _EXCERPT.maxother = 60
 _EXCERPT.maxlist = _EXCERPT.maxdict = _EXCERPT.maxtuple = _EXCERPT.maxset = 4
 _EXCERPT.maxlevel = 2
 _EXCERPT.maxlong = 40
+EXCERPT_CHARS = 80
 
 
-def _show(value: object) -> str:
-    """A short excerpt of a bad value: bounded whatever its size or nesting (a YAML alias bomb)."""
-    text = _EXCERPT.repr(value)
-    return text if len(text) <= 80 else text[:77] + "…"
+def excerpt(value: object) -> str:
+    """A short excerpt of a bad value for a message: at most ``EXCERPT_CHARS`` characters whatever its
+    size, nesting or content (a YAML alias bomb, a 5,000-digit number, unreadable text is escaped)."""
+    try:
+        text = _EXCERPT.repr(value)
+    except Exception:  # noqa: BLE001 - an object whose repr fails still gets a message
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 3] + "…"
+
+
+_show = excerpt

@@ -15,18 +15,19 @@ import re
 import stat
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-import yaml
-
-from .errors import InputFileError, OutputError
-from .knowledge.reading import safe_load
+from .errors import InputFileError, OutputError, excerpt
+from .knowledge.history import upgrade
+from .knowledge.reading import MAX_DATA_FILE_BYTES, DataSyntaxError, load_json, safe_load
+from .knowledge.text import description_problem, tidy_lines
 
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
 
-MAX_FILE_BYTES = 1_000_000  # an answers file; a real one is a few kilobytes
+MAX_FILE_BYTES = MAX_DATA_FILE_BYTES  # an answers file (1 Mo); a real one is a few kilobytes
 ANSWERS_FILE_KEYS = ("answers", "description", "knowledge_base_version")
 
 
@@ -48,16 +49,34 @@ def open_input(path: Path) -> BinaryIO:
         raise InputFileError(path, f"lecture impossible ({err.strerror}).") from None
 
 
-def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
-    """Read an answers file (YAML or JSON) and return (raw answers, description).
+@dataclass(frozen=True)
+class AnswersFile:
+    """An answers file as read: raw answers (brought up to date), description, version and notices.
+
+    Attributes:
+        answers: the raw answers (``question : réponse``), to be validated by the advisor.
+        description: the free description, checked (readable, ``MAX_DESCRIPTION`` characters at most).
+        version: the ``knowledge_base_version`` the file says it was written for, if any.
+        notices: French sentences about answers renamed or dropped since that version (for the person).
+    """
+
+    answers: dict[Any, Any]
+    description: str | None = None
+    version: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+def read_answers(path: Path, kb: KnowledgeBase | None = None) -> AnswersFile:
+    """Read an answers file (YAML or JSON); with ``kb``, bring answers written for an older version up to date.
 
     The file is a mapping with an ``answers`` mapping and optional ``description`` and
-    ``knowledge_base_version`` keys.
+    ``knowledge_base_version`` keys. YAML aliases are refused (a few hundred bytes of them can
+    expand to gigabytes), and so are keys given twice.
 
     Raises:
-        InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, or wrong shape.
+        InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, wrong shape, or a bad description.
     """
-    data = load_data_file(path)
+    data = load_data_file(path, aliases=False)
     if not isinstance(data, dict):
         raise InputFileError(path, "le fichier doit contenir une clé « answers » suivie des réponses "
                                    "(« question : réponse »), pas " + _kind(data) + ".")
@@ -65,25 +84,50 @@ def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
     if "answers" not in data or extra:
         raise InputFileError(path, "clés attendues : « answers » (obligatoire), « description » et "
                                    "« knowledge_base_version » (facultatives)"
-                             + (f" ; clés inconnues : {', '.join(sorted(map(str, extra)))}" if extra else "")
-                             + ".")
+                             + (f" ; clés inconnues : {', '.join(sorted(excerpt(k) for k in extra)[:5])}"
+                                if extra else "") + ".")
     answers = data["answers"] or {}
     if not isinstance(answers, dict):
         raise InputFileError(path, f"« answers » doit être un ensemble « question : réponse », pas {_kind(answers)}.")
     description = data.get("description")
-    return answers, description if isinstance(description, str) else None
+    if description is not None and (problem := description_problem(description)):
+        raise InputFileError(path, problem + ".")
+    version = data.get("knowledge_base_version")
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, (str, int, float)) or len(str(version)) > 40:
+            raise InputFileError(path, "« knowledge_base_version » doit être un numéro de version (par exemple "
+                                       "« 2026.12.1 »).")
+        version = str(version)
+    notices: tuple[str, ...] = ()
+    if kb is not None:
+        upgraded = upgrade(kb.meta, answers, version)
+        answers, notices = upgraded.answers, tuple(upgraded.notices)
+    return AnswersFile(answers, tidy_lines(description) if description else None, version, notices)
 
 
-def load_data_file(path: Path) -> Any:
+def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
+    """(raw answers, description) of an answers file, as written (``read_answers`` without a knowledge base).
+
+    Raises:
+        InputFileError: as ``read_answers``.
+    """
+    read = read_answers(path)
+    return read.answers, read.description
+
+
+def load_data_file(path: Path, *, aliases: bool = True) -> Any:
     """Parse a small YAML or JSON file safely, with French errors.
 
     Raises:
-        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, or invalid syntax.
+        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, invalid syntax, or
+            refused by the checks of ``reading.safe_load`` (keys twice, deep nesting, huge numbers,
+            aliases when ``aliases`` is false).
     """
     with open_input(path) as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise InputFileError(path, f"fichier trop volumineux ({MAX_FILE_BYTES} octets au plus).")
+        raise InputFileError(path, "fichier trop volumineux (1 Mo au plus) : un fichier de réponses fait quelques "
+                                   "kilo-octets ; vérifiez que c'est le bon fichier.")
     if not raw.strip():
         raise InputFileError(path, "le fichier est vide.")
     try:
@@ -94,12 +138,12 @@ def load_data_file(path: Path) -> Any:
         raise InputFileError(path, "le fichier contient des données binaires, pas du texte.")
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", getattr(err, "lineno", None))
-        where = f" (ligne {line + 1 if isinstance(err, yaml.YAMLError) else line})" if line is not None else ""
-        raise InputFileError(path, f"syntaxe YAML/JSON invalide{where}.") from None
+            return load_json(text)
+        return safe_load(text, aliases=aliases)
+    except DataSyntaxError as err:
+        where = f"ligne {err.line} : " if err.line else ""
+        raise InputFileError(path, f"{where}{err.problem}." if err.problem
+                             else f"syntaxe YAML/JSON invalide{f' (ligne {err.line})' if err.line else ''}.") from None
 
 
 def _kind(value: Any) -> str:
@@ -118,9 +162,9 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
     """
     lines = ["# Réponses au questionnaire du conseiller en coopération.",
              "# Modifiable à la main : une réponse par question ; « unknown » = je ne sais pas.",
-             f"knowledge_base_version: {_yaml_value(kb.meta.version)}"]
+             f"knowledge_base_version: {yaml_value(kb.meta.version)}"]
     if description:
-        lines.append(f"description: {_yaml_value(description)}")
+        lines.append(f"description: {yaml_value(description)}")
     lines.append("answers:")
     for qid, question in kb.questions.items():
         if qid not in answers:
@@ -128,7 +172,7 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
         lines.append(f"  # {question.text}")
         if question.choices:
             lines.append("  # choix : " + " ; ".join(f"{c.id} = {c.label}" for c in question.choices))
-        lines.append(f"  {qid}: {_yaml_value(answers[qid])}")
+        lines.append(f"  {qid}: {yaml_value(answers[qid])}")
     return "\n".join(lines) + "\n"
 
 
@@ -137,7 +181,7 @@ def dump_answers(kb: KnowledgeBase, answers: Mapping[str, Any], description: str
 _NOT_RAW_IN_YAML = re.compile("[^\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 
 
-def _yaml_value(value: Any) -> str:
+def yaml_value(value: Any) -> str:
     """A value as a one-line JSON scalar or list that YAML reads back unchanged."""
     return _NOT_RAW_IN_YAML.sub(_escape, json.dumps(value, ensure_ascii=False))
 
@@ -150,6 +194,23 @@ def _escape(match: re.Match[str]) -> str:
 
 
 # --- writing -------------------------------------------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP « CSV injection »).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+([.,][0-9]+)?")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """A text cell of a CSV file that a spreadsheet shows as text and never runs as a formula.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    single quote (OWASP's advice), except a plain negative number. Every CSV the advisor writes goes
+    through this.
+    """
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
 
 def check_writable(path: Path, force: bool) -> None:
     """Refuse an output path that is not, or would not be, a regular file we may replace.

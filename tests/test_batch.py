@@ -183,17 +183,18 @@ def test_bad_lines_are_reported_with_their_number_and_the_others_processed(tmp_p
     ]
     source = write_jsonl(tmp_path / "in.jsonl", lines)
     with source.open("ab") as handle:
-        handle.write(b'{"' + number.id.encode() + b'": "caf\xe9"}\n')  # 8: Latin-1, not UTF-8
+        handle.write(b'{"' + number.id.encode() + b'": "caf\xe9"}\n')  # 8: Windows-1252, not UTF-8
         handle.write(json.dumps(good).encode() + b"\n")               # 9
     result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 2
-    errors = result.stderr.strip().splitlines()
+    note, *errors = result.stderr.strip().splitlines()
+    assert note.startswith("Remarque : ") and "UTF-8" in note and "Windows-1252" in note
     assert [e.split(" :")[0] for e in errors] == ["Ligne 2", "Ligne 4", "Ligne 5", "Ligne 6", "Ligne 8"]
     assert "JSON invalide" in errors[0]
     assert "objet JSON" in errors[1]
     assert "no_such_question" in errors[2] and "question inconnue" in errors[2]
     assert number.id in errors[3] and "hors des limites" in errors[3]
-    assert "UTF-8" in errors[4]
+    assert "'café'" in errors[4] and "nombre entier" in errors[4]  # read in Windows-1252: the accent is right
     out = read_jsonl(tmp_path / "out.jsonl")
     assert [r["line"] for r in out] == [1, 2, 4, 5, 6, 7, 8, 9]
     assert [r["error"] is None for r in out] == [True, False, False, False, False, True, False, True]
@@ -231,8 +232,9 @@ def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path, toy
                       encoding="utf-8")
     result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"Ligne 3 : guillemet ouvert et jamais fermé ? la colonne « {single.id} » "
-                                     "s'étend des lignes 3 à 53")
+    assert result.stderr.strip() == (f"Ligne 3 : la colonne « {single.id} » s'étend des lignes 3 à 53 : un "
+                                     "guillemet ouvert n'a sans doute jamais été fermé (les lignes suivantes y ont "
+                                     "été avalées). Fermez-le, ou retirez le retour à la ligne de la cellule")
     assert [r["line"] for r in read_csv(tmp_path / "out.csv")] == ["2", "3"]
 
 

@@ -54,7 +54,8 @@ def test_unknown_key_names_the_rule(data: Path) -> None:
 def test_wrong_effect_lists_the_allowed_values(data: Path) -> None:
     edit(data / "rules/forms/jvs.yaml", "effect: excludes", "effect: forbids")
     message = load_error(data)
-    assert "jvs.no_company" in message and "valeurs possibles" in message and "'excludes'" in message
+    assert "jvs.no_company" in message and "valeurs possibles" in message and "excludes" in message
+    assert "'" not in message.split("valeurs possibles")[1] and " ou warns" in message and " or " not in message
 
 
 def test_missing_weight_is_explained(data: Path) -> None:

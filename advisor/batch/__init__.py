@@ -1,4 +1,5 @@
 """Floor 3 — many structures in, one result row out each (``run.batch_to_file``).
 
-May import ``advisor.errors``, ``advisor.files``, ``advisor.knowledge`` and ``advisor.reasoning``.
+May import ``advisor.errors``, ``advisor.files``, ``advisor.knowledge``, ``advisor.wording`` and
+``advisor.reasoning``.
 """

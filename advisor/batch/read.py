@@ -3,20 +3,31 @@
 Input is JSON Lines (one JSON object per line) or CSV (a header row of question ids, then one row
 per structure; several choices separated by ``|``). Both may carry an ``id`` column (a reserved
 question id) that is copied to the output, so the caller can join results with its own records.
-A line longer than ``MAX_LINE_BYTES`` is reported, not loaded.
+
+Files come from the spreadsheets people actually have (``inspect_input``): UTF-8 with or without a
+byte order mark, or Windows-1252 (told apart by reading the whole file once, with a note for the
+person); the separator ``;``, ``,`` or tab (``csv.Sniffer``, checked against the header), or given
+by Excel's ``sep=;`` first line; empty columns after the last header cell are ignored.
+
+A bad row never hides the others: a line longer than ``MAX_LINE_BYTES`` is reported, not loaded;
+a line that cannot be decoded, a JSON error, a cell spread over several lines (a quote never
+closed swallows the following rows) each give an error row that keeps its line number and ``id``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from ..errors import InputFileError
+from ..errors import InputFileError, excerpt
 from ..files import open_input
+from ..knowledge.reading import DataSyntaxError, load_json
+from ..knowledge.text import readable
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -26,6 +37,22 @@ FORMATS: tuple[Format, ...] = ("jsonl", "csv")
 EXTENSIONS: dict[str, Format] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 ID_FIELD = "id"
 MAX_LINE_BYTES = 256 * 1024
+MAX_ID_CHARS = 100
+SEPARATORS = ",;\t"
+_EXCEL_SEP = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
+CP1252_NOTE = ("le fichier n'est pas en UTF-8 : il a été lu en Windows-1252, l'encodage des anciens tableurs. "
+               "Vérifiez les accents des noms dans les résultats ; pour l'éviter, enregistrez-le en UTF-8 (dans un "
+               "tableur : « CSV UTF-8 »).")
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """How an input file is written: its encoding, its CSV separator, and notes for the person (French)."""
+
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    excel_sep_line: bool = False
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,15 +90,58 @@ def format_of(path: Path, explicit: str | None = None, sniff: bool = False) -> F
 
 # --- reading ---------------------------------------------------------------------------------
 
+def inspect_input(path: Path, fmt: Format) -> InputInfo:
+    """Tell how an input file is written (one pass over the file, in constant memory).
+
+    Raises:
+        InputFileError: the file cannot be opened.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    with open_input(path) as handle:
+        try:
+            while chunk := handle.read(65536):
+                if not head:
+                    head = chunk
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    notes = (CP1252_NOTE,) if encoding == "cp1252" else ()
+    if fmt != "csv":
+        return InputInfo(encoding, notes=notes)
+    lines = [line for line in head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:20]]
+    first = next((line for line in lines if line.strip()), "")
+    excel = _EXCEL_SEP.match(first)
+    if excel and excel.group(1) in SEPARATORS:
+        return InputInfo(encoding, excel.group(1), True, notes)
+    return InputInfo(encoding, _sniff(first, lines), False, notes)
+
+
+def _sniff(header: str, lines: list[str]) -> str:
+    """The separator: ``csv.Sniffer`` on the first lines, trusted if the header holds it (question ids
+    hold no separator), else the separator the header holds most."""
+    try:
+        sniffed = csv.Sniffer().sniff("\n".join(lines), delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed and sniffed in header:
+        return sniffed
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
 class _Lines:
     """Physical lines of a binary file, decoded one at a time, with their number and the bytes read.
 
-    A line that is too long is skipped in chunks (never loaded); one that is not UTF-8 is decoded
-    with replacement characters and its number remembered in ``bad``.
+    A line that is too long is skipped in chunks (never loaded); one that cannot be decoded is
+    decoded with replacement characters and its number remembered in ``bad``.
     """
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], encoding: str = "utf-8") -> None:
         self._handle = handle
+        self._encoding = encoding
         self.number = 0
         self.offset = 0
         self.bad: dict[int, str] = {}
@@ -93,10 +163,11 @@ class _Lines:
             if self.number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
             try:
-                text = chunk.decode("utf-8")
+                text = chunk.decode(self._encoding)
             except UnicodeDecodeError:
-                self.bad[self.number] = "ligne illisible : le fichier n'est pas en UTF-8 (enregistrez-le en UTF-8)"
-                text = chunk.decode("utf-8", errors="replace")
+                self.bad[self.number] = ("ligne illisible : caractères qui ne sont ni de l'UTF-8 ni du Windows-1252 "
+                                         "(enregistrez le fichier en « CSV UTF-8 »)")
+                text = chunk.decode(self._encoding, errors="replace")
             if "\x00" in text:
                 self.bad[self.number] = "ligne illisible : données binaires"
                 text = text.replace("\x00", "")
@@ -108,18 +179,22 @@ class _Lines:
         return found[0] if found else None
 
 
-def read_rows(path: Path, fmt: Format, kb: KnowledgeBase) -> Iterator[InputRow]:
+def read_rows(path: Path, fmt: Format, kb: KnowledgeBase, info: InputInfo | None = None) -> Iterator[InputRow]:
     """Stream the structures of an input file, one ``InputRow`` at a time.
+
+    Args:
+        info: how the file is written (``inspect_input`` is called when omitted).
 
     Raises:
         InputFileError: the file cannot be opened, or (CSV) its header is not a list of question ids.
     """
+    info = info or inspect_input(path, fmt)
     with open_input(path) as handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, info.encoding)
         if fmt == "jsonl":
             yield from _jsonl_rows(lines)
         else:
-            yield from _csv_rows(path, lines, kb)
+            yield from _csv_rows(path, lines, kb, info)
 
 
 def _jsonl_rows(lines: _Lines) -> Iterator[InputRow]:
@@ -131,17 +206,17 @@ def _jsonl_rows(lines: _Lines) -> Iterator[InputRow]:
         if not text.strip():
             continue
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            yield InputRow(number, None, f"JSON invalide (colonne {err.colno}) : {_french_json(err.msg)}",
-                           offset=lines.offset)
+            data = load_json(text)
+        except DataSyntaxError as err:
+            why = err.problem or f"JSON invalide (colonne {err.column}) : {_french_json(err.detail or '')}"
+            yield InputRow(number, None, why, offset=lines.offset)
             continue
         if not isinstance(data, dict):
             yield InputRow(number, None, "un objet JSON « question : réponse » est attendu sur chaque ligne",
                            offset=lines.offset)
             continue
-        row_id = data.pop(ID_FIELD, None)
-        yield InputRow(number, data, row_id=None if row_id is None else str(row_id), offset=lines.offset)
+        row_id, bad_id = row_identifier(data.pop(ID_FIELD, None))
+        yield InputRow(number, data, bad_id, row_id=row_id, offset=lines.offset)
 
 
 def _french_json(message: str) -> str:
@@ -153,19 +228,35 @@ def _french_json(message: str) -> str:
     return known.get(message, "syntaxe incorrecte")
 
 
-def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow]:
+def row_identifier(value: Any) -> tuple[str | None, str | None]:
+    """(the ``id`` of a row as it will be written, why it is refused): a text or a whole number, readable and short."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None, f"« {ID_FIELD} » doit être un texte ou un nombre ({excerpt(value)})"
+    text = readable(str(value))
+    if len(text) > MAX_ID_CHARS:
+        return text[:MAX_ID_CHARS] + "…", f"« {ID_FIELD} » trop long ({MAX_ID_CHARS} caractères au plus)"
+    return text, None
+
+
+def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase, info: InputInfo) -> Iterator[InputRow]:
     from ..reasoning.answers import fold
 
     source = iter(lines)
     first = next((text for text in source if text.strip()), None)
+    if first is not None and info.excel_sep_line:
+        first = next((text for text in source if text.strip()), None)
     if first is None:
         return
     header_line = lines.number
     problem = lines.problem(1, header_line)
     if problem:
         raise InputFileError(path, f"ligne {header_line} (en-tête) : {problem}.")
-    dialect = _dialect(first)
+    dialect = _dialect(info.delimiter)
     header = [fold(name) for name in next(csv.reader([first], dialect))]
+    while header and not header[-1]:
+        header.pop()  # spreadsheets add empty columns after the last one (« ;; » at the end)
     _check_header(path, header_line, header, kb)
     reader = csv.reader(source, dialect)
     while True:
@@ -179,30 +270,40 @@ def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase) -> Iterator[InputRow
                    else "ligne CSV mal formée")
             yield InputRow(start, None, why, offset=lines.offset)
             continue
-        problem = lines.problem(start, lines.number)
-        if problem:
-            yield InputRow(start, None, problem, offset=lines.offset)
-            continue
         if not any(cell.strip() for cell in cells):
+            lines.problem(start, lines.number)
             continue
+        while len(cells) > len(header) and not cells[-1].strip():
+            cells.pop()
         row = dict(zip(header, cells, strict=False))
-        row_id = row.pop(ID_FIELD, None) or None
-        error = None
-        spread = [q for q, cell in row.items() if "\n" in cell and kb.questions[q].type != "text"]
-        if spread:
-            error = (f"guillemet ouvert et jamais fermé ? la colonne « {spread[0]} » s'étend des lignes {start} "
-                     f"à {lines.number}")
-        elif len(cells) > len(header):
+        row_id, error = row_identifier(row.pop(ID_FIELD, None))
+        error = lines.problem(start, lines.number) or error
+        spread = next((q for q, cell in row.items() if _swallowed(cell, kb.questions[q].type != "text",
+                                                                       info.delimiter, lines.number - start)),
+                      ID_FIELD if _swallowed(row_id or "", False, info.delimiter, lines.number - start) else None)
+        if error is None and spread:
+            error = (f"la colonne « {spread} » s'étend des lignes {start} à {lines.number} : un guillemet ouvert "
+                     "n'a sans doute jamais été fermé (les lignes suivantes y ont été avalées). Fermez-le, ou "
+                     "retirez le retour à la ligne de la cellule")
+        elif error is None and len(cells) > len(header):
             error = (f"{len(cells)} colonnes pour {len(header)} dans l'en-tête (un séparateur en trop ? "
                      "mettez entre guillemets les textes qui en contiennent)")
         yield InputRow(start, row, error, row_id=row_id, offset=lines.offset)
 
 
-def _dialect(header: str) -> type[csv.Dialect]:
-    """Comma, semicolon (French spreadsheets) or tab, told from the header (ids hold none of them)."""
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
-    sep = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+def _swallowed(cell: str, one_line: bool, delimiter: str, extra_lines: int) -> bool:
+    """Whether a cell spread over several lines looks like rows swallowed by a quote never closed.
 
+    A line break is plausible only in a text (a name, an id) kept on two or three lines of a
+    spreadsheet cell; not in a choice or a number, not over more lines, and not when what follows
+    the break holds the separator, as the next rows would.
+    """
+    if "\n" not in cell and "\r" not in cell:
+        return False
+    return one_line or extra_lines > 2 or any(delimiter in part or '"' in part for part in cell.splitlines()[1:])
+
+
+def _dialect(sep: str) -> type[csv.Dialect]:
     class Dialect(csv.excel):
         delimiter = sep
 
@@ -210,23 +311,14 @@ def _dialect(header: str) -> type[csv.Dialect]:
 
 
 def _check_header(path: Path, line: int, header: list[str], kb: KnowledgeBase) -> None:
-    unknown = [name for name in header if name != ID_FIELD and name not in kb.questions]
+    if "" in header:
+        raise InputFileError(path, f"ligne {line} (en-tête) : la colonne n° {header.index('') + 1} n'a pas de nom. "
+                             "Donnez-lui l'identifiant d'une question, ou supprimez-la.")
+    unknown = [readable(name) for name in header if name != ID_FIELD and name not in kb.questions]
     if unknown:
-        raise InputFileError(path, f"ligne {line} (en-tête) : colonnes inconnues : {', '.join(unknown) or '(vide)'}. "
+        shown = ", ".join(unknown[:10]) + ("…" if len(unknown) > 10 else "")
+        raise InputFileError(path, f"ligne {line} (en-tête) : colonnes inconnues : {shown}. "
                              f"Colonnes possibles : {ID_FIELD}, {', '.join(kb.questions)}.")
     doubles = sorted({name for name in header if header.count(name) > 1})
     if doubles:
         raise InputFileError(path, f"ligne {line} (en-tête) : colonnes en double : {', '.join(doubles)}.")
-
-
-
-def csv_delimiter(path: Path, fmt: Format) -> str:
-    """The separator of a CSV input (so a semicolon file gives a semicolon file), else a comma."""
-    if fmt != "csv" or not path.is_file():
-        return ","
-    with path.open("rb") as handle:
-        for raw in handle:
-            text = raw.decode("utf-8", errors="replace")
-            if text.strip():
-                return str(_dialect(text).delimiter)
-    return ","

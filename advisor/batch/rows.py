@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AdvisorError
+from ..knowledge.text import readable
+from ..wording import MAX_TEXT
 from .read import InputRow
 
 if TYPE_CHECKING:
@@ -13,8 +15,9 @@ if TYPE_CHECKING:
     from ..reasoning.advisor import Advisor
     from ..reasoning.result import Recommendation
 
-COLUMNS = ("line", "id", "name", "top_form", "variant", "score", "confidence", "second_form", "no_clear_fit",
-           "excluded", "warnings", "error")
+COLUMNS = ("line", "id", "name", "top_form", "top_form_label", "variant", "variant_label", "score", "confidence",
+           "second_form", "second_form_label", "no_clear_fit", "excluded", "excluded_labels", "warnings",
+           "warnings_labels", "error")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class BatchRow:
     """The outcome for one structure: the summary of its recommendation, or an error (French, one line).
 
     ``top_form`` is the best-ranked form even when ``no_clear_fit`` is true (its score is then below
-    the knowledge base's minimum): read the two together.
+    the knowledge base's minimum): read the two together. Every id has its French label next to it
+    (``…_label``): the warnings' labels are the sentences a person reads.
     """
 
     line: int
@@ -38,6 +42,11 @@ class BatchRow:
     excluded: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     offset: int = 0
+    top_form_label: str | None = None
+    variant_label: str | None = None
+    second_form_label: str | None = None
+    excluded_labels: tuple[str, ...] = ()
+    warnings_labels: tuple[str, ...] = ()
 
     @classmethod
     def from_result(cls, line: int, row_id: str | None, name: str | None, rec: Recommendation,
@@ -45,12 +54,18 @@ class BatchRow:
         """Summarise a recommendation into one output row."""
         ranked = rec.recommendations
         first = ranked[0] if ranked else None
+        second = ranked[1] if len(ranked) > 1 else None
+        warnings = {w.rule: w.text for w in reversed(rec.warnings)}  # the first text of each rule
+        rules = tuple(dict.fromkeys(w.rule for w in rec.warnings))
         return cls(line, row_id, name, None,
                    top_form=first.form if first else None, variant=first.variant if first else None,
                    score=first.score if first else None, confidence=first.confidence if first else None,
-                   second_form=ranked[1].form if len(ranked) > 1 else None, no_clear_fit=rec.no_clear_fit,
-                   excluded=tuple(f.form for f in rec.excluded),
-                   warnings=tuple(dict.fromkeys(w.rule for w in rec.warnings)), offset=offset)
+                   second_form=second.form if second else None, no_clear_fit=rec.no_clear_fit,
+                   excluded=tuple(f.form for f in rec.excluded), warnings=rules, offset=offset,
+                   top_form_label=first.label if first else None, variant_label=first.variant_label if first else None,
+                   second_form_label=second.label if second else None,
+                   excluded_labels=tuple(f.label for f in rec.excluded),
+                   warnings_labels=tuple(warnings[r] for r in rules))
 
     @property
     def ok(self) -> bool:
@@ -60,9 +75,11 @@ class BatchRow:
     def record(self) -> dict[str, Any]:
         """The output columns, in order (lists stay lists; the CSV writer joins them)."""
         return {"line": self.line, "id": self.row_id, "name": self.name, "top_form": self.top_form,
-                "variant": self.variant, "score": self.score, "confidence": self.confidence,
-                "second_form": self.second_form, "no_clear_fit": self.no_clear_fit,
-                "excluded": list(self.excluded), "warnings": list(self.warnings), "error": self.error}
+                "top_form_label": self.top_form_label, "variant": self.variant, "variant_label": self.variant_label,
+                "score": self.score, "confidence": self.confidence, "second_form": self.second_form,
+                "second_form_label": self.second_form_label, "no_clear_fit": self.no_clear_fit,
+                "excluded": list(self.excluded), "excluded_labels": list(self.excluded_labels),
+                "warnings": list(self.warnings), "warnings_labels": list(self.warnings_labels), "error": self.error}
 
 
 @dataclass
@@ -86,6 +103,9 @@ def advise_row(advisor: Advisor, row: InputRow, name_question: str | None) -> Ba
         result = advisor.advise(row.answers)
     except AdvisorError as err:
         return BatchRow(row.line, row.row_id, name, str(err), offset=row.offset)
+    except Exception as err:  # noqa: BLE001 - one structure never stops the others
+        return BatchRow(row.line, row.row_id, name, f"erreur interne ({type(err).__name__}) : signalez-la à "
+                        "l'équipe du conseiller avec cette ligne", offset=row.offset)
     if name_question is not None:
         name = result.answers.get(name_question, name)
     return BatchRow.from_result(row.line, row.row_id, name, result, row.offset)
@@ -98,7 +118,10 @@ def _name(answers: dict[str, Any] | None, question: str | None) -> str | None:
     if answers is None or question is None:
         return None
     value = next((v for k, v in answers.items() if isinstance(k, str) and fold(k) == question), None)
-    return value.strip() or None if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    shown = readable(" ".join(value.split()))  # an error row echoes the raw name: unreadable characters as « � »
+    return (shown if len(shown) <= MAX_TEXT else shown[:MAX_TEXT] + "…") or None
 
 
 def name_question(kb: KnowledgeBase) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import OutputError
-from ..files import check_writable, read_answers_file, write_atomic
+from ..files import AnswersFile, check_writable, read_answers, write_atomic
 from ..interview.session import Interview
 from ..outputs import memo as memos
 from ..wording import plural
@@ -31,7 +31,7 @@ from .ask_view import View, resumed, status_line, summaries
 from .brief import format_brief
 from .console import width_of, wrap
 from .display import format_recommendation
-from .options import date_option
+from .options import date_option, echo_notices
 
 REPEAT = ("help", "invalid", "notice")  # outcomes after which only the prompt is shown again
 
@@ -69,7 +69,9 @@ def ask(state: State, save_path: Path | None, no_save: bool, answers_path: Path 
     """
     _check_files(save_path, no_save, answers_path, memo_path, force)
     advisor = state.advisor.dated(as_of) if as_of else state.advisor
-    raw, description = read_answers_file(answers_path) if answers_path else ({}, None)
+    read = read_answers(answers_path, advisor.kb) if answers_path else AnswersFile({})
+    echo_notices(read.notices)
+    raw, description = read.answers, read.description
     interview = Interview(advisor, raw)
     dialogue = Dialogue(state.color, to_stderr=fmt == "json")
     saver = Saver(advisor.kb, save_path, description, enabled=not no_save)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..batch.parallel import auto_jobs
-from ..batch.read import FORMATS
+from ..batch.read import CP1252_NOTE, FORMATS
 from ..batch.rows import BatchRow, Summary
 from ..batch.run import batch_to_file
 from ..wording import format_number
@@ -58,27 +58,46 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
     if output_file is None:
         raise click.UsageError("indiquez le fichier de résultats avec -o SORTIE (.jsonl ou .csv).")
     advisor = state.advisor.dated(as_of) if as_of else state.advisor
+    jobs = jobs or auto_jobs(input_file)
     rows = batch_to_file(advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
-                         force=force, jobs=jobs or auto_jobs(input_file))
+                         force=force, jobs=jobs)
+    for note in rows.notes:
+        click.echo(f"Remarque : {note}", err=True)
     summary = Summary()
     size = input_file.stat().st_size
-    with _progress(size) as advance, _interruptible() as interrupted:
-        for row in rows:
-            if interrupted():
-                rows.close()  # deletes the temporary file, stops the workers
-                state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
-                click.echo(f"\nInterrompu après {format_number(summary.processed)} structure(s) : {output_file} "
-                           f"{state_of_output}.", err=True)
-                raise click.exceptions.Exit(EXIT_INTERRUPTED)
-            summary.processed += 1
-            if not row.ok:
-                summary.failed += 1
-                _report(row, summary.failed, advance is not None)
-            if advance is not None:
-                advance(row.offset)
-    click.echo(_summary_text(summary, output_file))
+    with _progress(size) as advance, _interruptible(at_once=jobs > 1) as interrupted:
+        try:
+            for row in rows:
+                if interrupted():
+                    raise _Stopped(interrupted())
+                summary.processed += 1
+                if not row.ok:
+                    summary.failed += 1
+                    _report(row, summary.failed, advance is not None)
+                if advance is not None:
+                    advance(row.offset)
+        except _Stopped as stop:
+            rows.close()  # deletes the temporary file, stops the workers
+            state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
+            how = "Arrêté (signal de fin)" if stop.signum == signal.SIGTERM else "Interrompu"
+            click.echo(f"\n{how} après {format_number(summary.processed)} structure(s) : {output_file} "
+                       f"{state_of_output}.", err=True)
+            raise click.exceptions.Exit(EXIT_TERMINATED if stop.signum == signal.SIGTERM
+                                        else EXIT_INTERRUPTED) from None
+    click.echo(_summary_text(summary, output_file, rows.notes))
     if summary.failed:
         raise click.exceptions.Exit(EXIT_USER)
+
+
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process stopped by SIGTERM
+
+
+class _Stopped(Exception):
+    """Ctrl-C or SIGTERM asked the batch to stop (``signum`` says which)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 @contextlib.contextmanager
@@ -100,28 +119,31 @@ def _progress(size: int) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def _interruptible() -> Iterator[Callable[[], bool]]:
-    """Turn the first Ctrl-C into a flag checked between structures.
+def _interruptible(at_once: bool = False) -> Iterator[Callable[[], int]]:
+    """Turn Ctrl-C (SIGINT) and SIGTERM into a flag checked between structures; yields the signal seen (or 0).
 
     A KeyboardInterrupt raised inside the rules engine would be caught by durable-rules and
     reported as an engine error on one line; a flag lets the current structure finish and the
-    batch stop cleanly. A second Ctrl-C interrupts at once.
+    batch stop cleanly (no output, temporary file removed). A second signal stops at once. With
+    workers (``at_once``), the engine never runs in this process and the workers may have been
+    stopped by the same SIGTERM: a SIGTERM stops at once, so that no result is waited for in vain.
     """
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
+        yield lambda: 0
         return
-    hits = []
+    hits: list[int] = []
 
     def handler(signum: int, frame: Any) -> None:
         hits.append(signum)
-        if len(hits) > 1:
-            raise KeyboardInterrupt
+        if len(hits) > 1 or (at_once and signum == signal.SIGTERM):
+            raise _Stopped(signum) if signum == signal.SIGTERM else KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield lambda: bool(hits)
+        yield lambda: hits[0] if hits else 0
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, action in previous.items():
+            signal.signal(sig, action)
 
 
 def _stderr_is_terminal() -> bool:
@@ -136,7 +158,8 @@ def _report(row: BatchRow, count: int, bar: bool) -> None:
         click.echo(f"{clear}Autres erreurs non affichées : voir la colonne « error » du fichier de sortie.", err=True)
 
 
-def _summary_text(summary: Summary, output: Path) -> str:
+def _summary_text(summary: Summary, output: Path, notes: tuple[str, ...] = ()) -> str:
     done = f"{format_number(summary.processed)} structure{'s' if summary.processed > 1 else ''} " \
            f"traitée{'s' if summary.processed > 1 else ''}"
-    return f"{done}, {format_number(summary.failed)} en erreur. Résultats : {output}"
+    read = " (entrée lue en Windows-1252 : voir la remarque ci-dessus)" if CP1252_NOTE in notes else ""
+    return f"{done}, {format_number(summary.failed)} en erreur. Résultats : {output}{read}"

@@ -54,6 +54,12 @@ class Situation:
     description: str | None = None
 
 
+def echo_notices(notices: tuple[str, ...] | list[str]) -> None:
+    """What was changed while reading a file (answers renamed or dropped…), one French line each on stderr."""
+    for notice in notices:
+        click.echo(f"Remarque : {notice}", err=True)
+
+
 def read_situation(kb: Any, answers_file: Path | None, example: str | None,
                    required: bool = True) -> Situation | None:
     """The situation named on the command line; ``None`` if none was given (``required=False``)
@@ -63,7 +69,7 @@ def read_situation(kb: Any, answers_file: Path | None, example: str | None,
         click.UsageError: both or (``required``) neither were given.
         InputFileError, UnknownItemError: the file or the example cannot be read.
     """
-    from ..files import read_answers_file
+    from ..files import read_answers
 
     if example == "" and answers_file is None:
         for name in kb.example_names():
@@ -72,8 +78,9 @@ def read_situation(kb: Any, answers_file: Path | None, example: str | None,
     if answers_file is not None and example is not None:
         raise click.UsageError("donnez un fichier de réponses ou --example NOM, pas les deux.")
     if answers_file is not None:
-        answers, description = read_answers_file(answers_file)
-        return Situation(answers, description)
+        read = read_answers(answers_file, kb)
+        echo_notices(read.notices)
+        return Situation(read.answers, read.description)
     if example:
         found = kb.example(example)
         return Situation(found.answers, found.description)

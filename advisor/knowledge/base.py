@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
+from .history import version_key
 from .models import (
     RESERVED_IDS,
     Condition,
@@ -35,6 +36,7 @@ from .models import (
 )
 from .reading import default_root, read_yaml, validate
 from .sheets import Sheet, load_sheets
+from .text import match_key
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -211,10 +213,55 @@ class KnowledgeBase:
                 if target not in self.sheets:
                     found.append(KnowledgeBaseError(sheet.path, f"lien vers une fiche inexistante : {target}.md",
                                                     sheet.id))
+        found += self._history_problems() + self._name_clashes()
         used = set().union(*(r.when.questions() for r in self.rules))
         for qid, question in self.questions.items():
             if question.type != "text" and qid not in used:
                 found.append(KnowledgeBaseError(self.sources[qid], "question utilisée par aucune règle", qid))
+        return found
+
+    def _name_clashes(self) -> list[KnowledgeBaseError]:
+        """Two choices of a question must not share a name (id, label or alias), case and accents aside."""
+        found = []
+        for question in self.questions.values():
+            names = [n for c in question.choices for n in {match_key(x) for x in (c.id, c.label, *c.aliases)}]
+            names += [n for other in question.not_covered for n in {match_key(x) for x in other.labels}]
+            clashes = sorted({n for n in names if names.count(n) > 1})
+            if clashes:
+                found.append(KnowledgeBaseError(self.sources[question.id], "un même nom désigne deux choix (sans "
+                                                "tenir compte des accents ni des majuscules) : " + ", ".join(clashes),
+                                                question.id))
+        return found
+
+    def _history_problems(self) -> list[KnowledgeBaseError]:
+        """``renamed`` and ``removed`` must lead from names that no longer exist to names that do."""
+        path = self.rules_dir / "knowledge.yaml"
+        found = []
+        for change, renaming in [(c, True) for c in self.meta.renamed] + [(c, False) for c in self.meta.removed]:
+            where = f"{change.question}" + (f".{change.choice}" if change.choice else "")
+            question = self.questions.get(change.question)
+            if (change.to is None) == renaming:
+                found.append(KnowledgeBaseError(path, "« to » (le nouveau nom) est obligatoire dans « renamed » et "
+                                                "interdit dans « removed »", where))
+                continue
+            if version_key(change.since) > version_key(self.meta.version):
+                found.append(KnowledgeBaseError(path, f"« since: {change.since} » est postérieur à la version de la "
+                                                f"base ({self.meta.version})", where))
+            target = change.to
+            if change.choice is None:
+                if question is not None:
+                    found.append(KnowledgeBaseError(path, "cette question existe encore : elle ne peut être "
+                                                    "ni renommée ni retirée", where))
+                elif target is not None and target not in self.questions:
+                    found.append(KnowledgeBaseError(path, f"nouveau nom inconnu « {target} »", where))
+            elif question is None:
+                found.append(KnowledgeBaseError(path, f"question inconnue « {change.question} » (donnez son "
+                                                "identifiant actuel)", where))
+            elif question.choice(change.choice) is not None:
+                found.append(KnowledgeBaseError(path, "ce choix existe encore : il ne peut être ni renommé ni "
+                                                "retiré", where))
+            elif target is not None and question.choice(target) is None:
+                found.append(KnowledgeBaseError(path, f"nouveau nom inconnu « {target} »", where))
         return found
 
     def _condition_problems(self, cond: Condition, owner: str, path: Path | None = None) -> list[KnowledgeBaseError]:

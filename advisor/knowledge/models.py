@@ -144,10 +144,18 @@ class Condition(StrictModel):
 
 
 class Choice(StrictModel):
-    """One possible answer of a single- or multiple-choice question."""
+    """One possible answer; ``aliases``: other names recognised like the label (case and accents aside)."""
 
     id: Id
     label: Text
+    aliases: list[Text] = Field(default_factory=list)
+
+
+class NotCovered(StrictModel):
+    """Names of things the advisor knows but does not cover (a kind of structure), and what to say."""
+
+    labels: list[Text] = Field(min_length=1)
+    message: Text
 
 
 QuestionType = Literal["single", "multiple", "boolean", "number", "text"]
@@ -162,6 +170,7 @@ class Question(StrictModel):
     help: Text
     summary: Text = Field(description="Short French noun phrase used in reviews and memos.")
     choices: list[Choice] = Field(default_factory=list)
+    not_covered: list[NotCovered] = Field(default_factory=list)
     allow_unknown: bool = False
     optional: bool = False
     relevant_if: Condition | None = None
@@ -349,6 +358,15 @@ class SheetFormat(StrictModel):
     introduction_sections: list[Text] = Field(min_length=1)
 
 
+class Change(StrictModel):
+    """A question (``choice`` absent) or a choice of ``question``, renamed ``to`` or removed in version ``since``."""
+
+    question: Id
+    choice: Id | None = None
+    to: Id | None = None
+    since: Text
+
+
 class KnowledgeMeta(StrictModel):
     """``rules/knowledge.yaml``: version, dates and texts that apply to the whole knowledge base."""
 
@@ -370,6 +388,8 @@ class KnowledgeMeta(StrictModel):
     sheet_format: SheetFormat
     criteria: list[Criterion] = Field(default_factory=list)
     mirror_hosts: list[Text] = Field(default_factory=list, description="Document-mirror sites that are not citable.")
+    renamed: list[Change] = Field(default_factory=list)
+    removed: list[Change] = Field(default_factory=list)
 
 
 class Example(StrictModel):

@@ -12,12 +12,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field
 
 from ..errors import KnowledgeBaseError
 from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
-from .reading import safe_load, validate
+from .reading import MAX_DATA_FILE_BYTES, DataSyntaxError, safe_load, validate
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
@@ -128,6 +127,8 @@ class Sheet:
 
 def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
     """Read and validate one sheet file (front matter, id, sections, length, placeholders)."""
+    if path.stat().st_size > MAX_DATA_FILE_BYTES:
+        raise KnowledgeBaseError(path, "fiche trop volumineuse (1 Mo au plus)", path.stem)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -137,8 +138,8 @@ def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
         raise KnowledgeBaseError(path, "en-tête YAML manquant : la fiche doit commencer par « --- »", path.stem)
     try:
         front = safe_load(match.group(1))
-    except yaml.YAMLError:
-        raise KnowledgeBaseError(path, "en-tête YAML invalide", path.stem) from None
+    except DataSyntaxError as err:
+        raise KnowledgeBaseError(path, f"en-tête YAML invalide : {err.problem or err.detail}", path.stem) from None
     meta = validate(SheetMeta, front, path, path.stem)
     if meta.id != path.stem:
         raise KnowledgeBaseError(path, f"l'identifiant « {meta.id} » doit être le nom du fichier", path.stem)

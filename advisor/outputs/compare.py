@@ -8,6 +8,7 @@ import io
 from pydantic import BaseModel
 
 from ..errors import UnknownItemError
+from ..files import spreadsheet_cell
 from ..knowledge.base import KnowledgeBase
 from ..reasoning.result import Recommendation
 
@@ -55,9 +56,10 @@ def to_csv(comparison: Comparison) -> str:
     """The comparison as CSV for a spreadsheet (one row per criterion, one column per form)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["Critère"] + [f.label for f in comparison.forms])
-    for criterion in comparison.criteria:
-        writer.writerow([criterion["label"]] + [f.values.get(criterion["id"], "") for f in comparison.forms])
+    rows = [["Critère"] + [f.label for f in comparison.forms]]
+    rows += [[criterion["label"]] + [f.values.get(criterion["id"], "") for f in comparison.forms]
+             for criterion in comparison.criteria]
+    writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import OutputError
+from ..errors import AnswerError, OutputError
 from ..files import check_writable, write_atomic
 from ..knowledge.models import UNKNOWN, Question
 from ..knowledge.sheets import Sheet
+from ..knowledge.text import MAX_DESCRIPTION, description_problem, tidy_lines
 from ..reasoning.result import Recommendation
 from ..wording import format_number
 from .pdf import html_to_pdf
@@ -82,11 +83,16 @@ def render(kb: KnowledgeBase, rec: Recommendation, fmt: MemoFormat = "md", *,
     """The memo of a finished recommendation: ``str`` for md/html, ``bytes`` for pdf.
 
     Raises:
+        AnswerError: the description is too long or holds control characters.
         OutputError: unknown format.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
     if fmt not in TEMPLATES:
         raise OutputError(f"format inconnu « {fmt} » : choisissez md, html ou pdf.")
+    if description is not None and (problem := description_problem(description)):
+        raise AnswerError("description", description, f"un texte de {MAX_DESCRIPTION} caractères au plus, "
+                          "sans caractère de contrôle", problem)
+    description = tidy_lines(description) or None if description is not None else None
     env = markdown_environment() if fmt == "md" else environment()
     text = env.get_template(TEMPLATES[fmt]).render(**memo_context(kb, rec, description=description, today=today))
     return html_to_pdf(text) if fmt == "pdf" else text

@@ -1,4 +1,9 @@
-"""HTML → PDF with WeasyPrint, imported only when a PDF is asked for (slow to import; needs Pango and fonts)."""
+"""HTML → PDF with WeasyPrint, imported only when a PDF is asked for (slow to import; needs Pango and fonts).
+
+Printing never reaches the network: an image or a style sheet named by a sheet (``![](https://…)``)
+is skipped, not fetched (``local_only``), so that making a memo neither leaks who reads it nor
+waits on a slow server. Only ``data:`` URLs and the files packaged with the advisor are read.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import importlib
 import io
 import logging
 import warnings
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ..errors import PdfUnavailableError
 
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra"
 
 
@@ -23,8 +31,38 @@ def html_to_pdf(html: str) -> bytes:
     weasyprint = _load_weasyprint()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+        pdf: bytes = weasyprint.HTML(string=html, url_fetcher=local_only(weasyprint)).write_pdf()
     return pdf
+
+
+def allowed(url: str) -> bool:
+    """Whether printing may read this URL: ``data:``, or a file packaged with the advisor."""
+    if url.startswith("data:"):
+        return True
+    if url.startswith("file://"):
+        target = Path(unquote(urlsplit(url).path)).resolve()
+        return target.is_relative_to(PACKAGE_DIR)
+    return False
+
+
+def local_only(weasyprint: Any) -> Any:
+    """A WeasyPrint URL fetcher that refuses every URL ``allowed`` does not accept (WeasyPrint then
+    skips the resource, as it does a missing image)."""
+    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint 68 and later: a fetcher object
+        class LocalFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if not allowed(url):
+                    raise ValueError(f"ressource externe non chargée : {url[:80]}")
+                return super().fetch(url, headers)
+
+        return LocalFetcher()
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # earlier versions: a function
+        if not allowed(url):
+            raise ValueError(f"ressource externe non chargée : {url[:80]}")
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
 
 
 def _load_weasyprint() -> Any:

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..knowledge.sheets import Sheet
+from ..knowledge.text import readable
 from ..wording import format_number
 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
@@ -24,6 +25,9 @@ _HEADING = re.compile(r"^(#{1,5}) ", flags=re.MULTILINE)
 # Characters that carry meaning in inline Markdown or HTML; user text is backslash-escaped so it
 # always reads as plain text (CommonMark allows a backslash before any ASCII punctuation).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#!{}])")
+# What makes a line a block in Markdown when it starts it: a list item (« - », « + », « 1. », « 1) »),
+# a thematic break or a setext underline (« --- », « === »).
+_MD_BLOCK_START = re.compile(r"^([-+=]|[0-9]{1,9}(?=[.)]))")
 
 
 def markdown_to_html(text: str) -> Markup:
@@ -40,8 +44,12 @@ def inline_markdown(text: str) -> Markup:
 
 
 def escape_markdown(text: object) -> str:
-    """User free text as literal Markdown: no emphasis, link, HTML tag or entity can slip in."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """User free text as literal Markdown, on one line: no emphasis, link, HTML tag, entity or block
+    (list, heading, rule) can slip in, and no control character (an escape sequence would redraw the
+    terminal of whoever prints the memo) — those are refused on input and dropped here as well."""
+    folded = " ".join(readable(str(text)).replace("\ufffd", "").split())
+    escaped = _MD_SPECIAL.sub(r"\\\1", folded)
+    return _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1).isdigit() else "\\" + m.group(1), escaped, 1)
 
 
 def strip_sheet_links(text: str) -> str:

@@ -1,20 +1,27 @@
 """Validation and normalisation of answers: what a person or a tool gives → ``Answers``.
 
 Answers arrive from people (CLI, hand-edited YAML, CSV, JSON from another tool), so values are
-normalised before any rule sees them: Unicode NFC, case-insensitive choice ids or labels, yes/no
-in French or English, numbers as integers. Anything that does not fit raises ``AnswerError``
-naming the question, the value and what is allowed (engine-notes §7: the engine's own type
-coercion is too loose to be trusted).
+normalised before any rule sees them: Unicode NFC, choice ids, labels or aliases without regard to
+case or accents, yes/no in French or English, whole numbers written the French or the English way
+(``25 000``, ``25.000``, ``25,000``). Anything that does not fit raises ``AnswerError`` naming the
+question, a short excerpt of the value and what is allowed (engine-notes §7: the engine's own type
+coercion is too loose to be trusted), and so does unreadable text (a lone surrogate, a control
+character): it would crash the engine, which encodes facts as UTF-8 JSON, and could not be written
+back to a file.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AnswerError
 from ..knowledge.models import UNKNOWN, Question
+from ..knowledge.text import match_key, unreadable
 from ..wording import MAX_TEXT, accepted
 
 if TYPE_CHECKING:
@@ -64,7 +71,17 @@ def normalise(kb: KnowledgeBase, raw: Mapping[Any, Any]) -> Answers:
 
 
 def normalise_value(question: Question, value: Any) -> Any:
-    """Normalise one answer; ``None`` means "no answer"."""
+    """Normalise one answer; ``None`` means "no answer".
+
+    Raises:
+        AnswerError: the value does not fit the question.
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_RAW_CHARS:
+            raise AnswerError(question.id, value, accepted(question), "texte trop long")
+        why = unreadable(value, multiline=True)
+        if why:
+            raise AnswerError(question.id, value, accepted(question), why)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str) and fold(value) in UNKNOWN_WORDS:
@@ -94,47 +111,109 @@ def normalise_value(question: Question, value: Any) -> Any:
             if not isinstance(value, str):
                 raise AnswerError(question.id, value, accepted(question), "un texte est attendu")
             text = unicodedata.normalize("NFC", " ".join(value.split()))
-            if len(text) > MAX_TEXT or any(unicodedata.category(ch) == "Cc" for ch in text):
-                raise AnswerError(question.id, value[:40], accepted(question), "texte trop long ou illisible")
+            if len(text) > MAX_TEXT:
+                raise AnswerError(question.id, value, accepted(question), f"texte trop long ({len(text)} caractères)")
             return text
+
+
+MAX_RAW_CHARS = 10_000  # any answer written as text; beyond, it is refused before being looked at
 
 
 def _split_choices(question: Question, text: str) -> list[str]:
     """Choices written in one text: "a|b", else one whole label (labels may hold commas), else "a,b"."""
     if "|" in text:
         return text.split("|")
-    wanted = fold(text)
-    if any(wanted in (c.id, fold(c.label)) for c in question.choices):
+    if match_key(text) in _names(question):
         return [text]
     return text.split(",")
 
 
+_NAMES: OrderedDict[int, tuple[Question, dict[str, str], dict[str, str]]] = OrderedDict()
+
+
+def _names(question: Question) -> dict[str, str]:
+    """Every name of every choice (id, label, aliases) as a ``match_key`` → the choice id."""
+    return _index(question)[1]
+
+
+def _index(question: Question) -> tuple[Question, dict[str, str], dict[str, str]]:
+    found = _NAMES.get(id(question))
+    if found is None or found[0] is not question:
+        names = {match_key(n): c.id for c in question.choices for n in (c.id, c.label, *c.aliases)}
+        uncovered = {match_key(n): other.message for other in question.not_covered for n in other.labels}
+        found = _NAMES[id(question)] = (question, names, uncovered)  # keeps the question alive: ids stay unique
+        if len(_NAMES) > 2048:
+            _NAMES.popitem(last=False)
+    return found
+
+
 def _choice(question: Question, value: Any) -> str:
     if isinstance(value, str):
-        wanted = fold(value)
-        for choice in question.choices:
-            if wanted in (choice.id, fold(choice.label)):
-                return choice.id
+        _, names, uncovered = _index(question)
+        key = match_key(value)
+        if key in names:
+            return names[key]
+        if key in uncovered:
+            raise AnswerError(question.id, value, accepted(question), uncovered[key])
     raise AnswerError(question.id, value, accepted(question), "choix inconnu")
 
 
 def _number(question: Question, value: Any) -> int:
-    number: float | int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, float)):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = float(value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
-        except ValueError:
-            number = None
-    if number is None or number != number or number in (float("inf"), float("-inf")) or number != int(number):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise AnswerError(question.id, value, accepted(question), "un nombre entier est attendu")
-    result = int(number)
-    if (question.min is not None and result < question.min) or (question.max is not None and result > question.max):
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise AnswerError(question.id, value, accepted(question), "un nombre entier est attendu")
+        value = int(value)
+    if isinstance(value, str):
+        try:
+            number = parse_whole_number(value, question.unit)
+        except ValueError as err:
+            raise AnswerError(question.id, value, accepted(question), str(err)) from None
+    else:
+        number = value
+    if (question.min is not None and number < question.min) or (question.max is not None and number > question.max):
         raise AnswerError(question.id, value, accepted(question), "nombre hors des limites")
-    return result
+    return number
+
+
+MAX_NUMBER_CHARS = 40
+_SPACES = re.compile("[\u00a0\u202f\u2009\u2007]")
+_PLAIN = re.compile(r"[0-9]+", re.ASCII)
+_GROUPED = re.compile(r"[0-9]{1,3}(?P<sep>[ .,'’])[0-9]{3}(?:(?P=sep)[0-9]{3})*", re.ASCII)
+_DECIMAL = re.compile(r"(?P<whole>[0-9]{1,3}(?:(?P<sep>[ .,'’])[0-9]{3})(?:(?P=sep)[0-9]{3})*|[0-9]+)"
+                      r"(?P<point>[.,])(?P<fraction>[0-9]+)", re.ASCII)
+_UNIT = re.compile(r"^(?P<number>.*?[0-9])\s*(?P<unit>[^\W\d_][^\d]*)$")
+
+
+def parse_whole_number(text: str, unit: str | None = None) -> int:
+    """Read a whole number written the way people write it, and never truncate it.
+
+    Accepted: ``25000``, ``25 000`` (any space, including the no-break ones), ``25.000``,
+    ``25,000``, ``25'000``, ``-3``, a whole number with a zero fraction (``25,0``, ``1 000,00``) and,
+    when ``unit`` is given, the unit after it (``25 000 habitants``). A group of three digits after
+    one separator is read as thousands (``25,000`` is 25000, as nobody counts in thousandths).
+
+    Raises:
+        ValueError: with a French reason: not a whole number (``8,5``), not a number, or too long.
+    """
+    written = _SPACES.sub(" ", text).strip().replace("\u2212", "-")
+    if len(written) > MAX_NUMBER_CHARS:
+        raise ValueError(f"nombre trop long ({MAX_NUMBER_CHARS} caractères au plus)")
+    if unit and (found := _UNIT.match(written)):
+        wanted = match_key(unit)
+        if match_key(found["unit"]) in (wanted, wanted.rstrip("s")):
+            written = found["number"].strip()
+    sign = -1 if written.startswith("-") else 1
+    digits = written[1:].strip() if written[:1] in "+-" else written
+    if _PLAIN.fullmatch(digits) or _GROUPED.fullmatch(digits):
+        return sign * int(re.sub(r"[ .,'’]", "", digits))
+    decimal = _DECIMAL.fullmatch(digits)
+    if decimal and decimal["sep"] != decimal["point"]:
+        if set(decimal["fraction"]) == {"0"}:
+            return sign * int(re.sub(r"[ .,'’]", "", decimal["whole"]))
+        raise ValueError(f"« {written} » n'est pas un nombre entier : arrondissez-le (sans virgule)")
+    raise ValueError("un nombre entier est attendu, écrit en chiffres (par exemple 12 000)")
 
 
 def iter_unknown(answers: Mapping[str, Any]) -> Iterable[str]:

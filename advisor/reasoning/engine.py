@@ -12,14 +12,18 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
 - a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14), and a sink rule so
   that every fact is handled (deleting the session of an unhandled fact crashes the engine);
 - the definition given to the engine is a deep copy (15);
-- a lock around each consultation (the C extension holds the GIL anyway).
+- a lock around each consultation (the C extension holds the GIL anyway), reset in a forked
+  child together with the engine state: a fork while another thread consults would otherwise leave
+  the child waiting forever on a lock nobody will release.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -81,10 +85,23 @@ class Engine:
         self._interrupted: set[str] = set()
         self._lock = threading.Lock()
         self.definition = compile_ruleset(kb)
-        host_class = _host_class(engine)
-        self._host = host_class(self._action)
+        self._host_class = _host_class(engine)
+        self._host = self._new_host()
+        self._forked = False
+        _ENGINES.add(self)
+
+    def _new_host(self) -> Any:
+        host = self._host_class(self._action)
         # A deep copy: durable-rules deletes the "run" keys of what it is given.
-        self._host.set_rulesets(copy.deepcopy(self.definition))
+        host.set_rulesets(copy.deepcopy(self.definition))
+        return host
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh lock and no consultation in flight; a new host on first use (the
+        parent's host may have been in the middle of a consultation of another thread)."""
+        self._lock = threading.Lock()
+        self._traces, self._errors, self._interrupted = {}, {}, set()
+        self._forked = True
 
     def _action(self, name: str) -> Callable[[Any], None]:
         if name == SINK:
@@ -109,11 +126,17 @@ class Engine:
         Raises:
             EngineError: an action failed, or the engine reported an error.
         """
-        fact = encode(answers, self._choices)
+        try:
+            fact = encode(answers, self._choices)
+        except Exception as err:  # noqa: BLE001 - a value validation let through: never a raw error
+            raise EngineError(f"erreur interne du moteur de règles : réponses non encodables ({err})") from err
         sid = uuid.uuid4().hex
         fact["sid"] = sid
         with self._lock:
+            if self._forked:
+                self._host, self._forked = self._new_host(), False
             self._traces[sid] = []
+            failed = True
             try:
                 self._host.assert_fact(RULESET, fact)  # always handled, thanks to the sink rule
                 if sid in self._interrupted:
@@ -124,7 +147,9 @@ class Engine:
                     errors.append(str(state["exception"]))
                 if errors:
                     raise EngineError("erreur interne du moteur de règles : " + "; ".join(errors))
-                return set(self._traces[sid])
+                fired = set(self._traces[sid])
+                failed = False
+                return fired
             except EngineError:
                 raise
             except Exception as err:
@@ -133,7 +158,16 @@ class Engine:
                 self._traces.pop(sid, None)
                 self._errors.pop(sid, None)
                 self._interrupted.discard(sid)
-                self._host.delete_state(RULESET, sid)
+                self._close(sid, failed)
+
+    def _close(self, sid: str, failed: bool) -> None:
+        """Delete a consultation's session. When the consultation already failed, a failure here is
+        expected (the session may never have been created: error 309) and must not hide the real error."""
+        try:
+            self._host.delete_state(RULESET, sid)
+        except Exception as err:  # noqa: BLE001 - durable raises bare errors
+            if not failed:
+                raise EngineError(f"erreur interne du moteur de règles (fin de consultation) : {err}") from err
 
     def is_open(self, sid: str) -> bool:
         """Whether the engine still holds a session (used by tests to prove sessions are deleted)."""
@@ -142,6 +176,17 @@ class Engine:
         except Exception:  # noqa: BLE001 - durable raises a bare error 309 for unknown sessions
             return False
         return True
+
+
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine._after_fork()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _host_class(engine: Any) -> type:
