@@ -9,6 +9,7 @@ missing » whenever fontconfig cannot be read: a warning must never break a memo
 
 from __future__ import annotations
 
+import importlib
 import threading
 import unicodedata
 from functools import cache
@@ -56,10 +57,9 @@ def _needs_glyph(char: str) -> bool:
 def _charsets() -> tuple[Any, Any, list[Any]] | None:
     """fontconfig and the character set of every installed font, loaded once per process."""
     try:
-        import cffi
+        ffi = importlib.import_module("cffi").FFI()
     except ImportError:
         return None
-    ffi = cffi.FFI()
     ffi.cdef(_CDEF)
     lib = None
     for name in _LIBRARIES:

@@ -21,9 +21,9 @@ from ..errors import EntryError, OutputError
 from ..files import check_writable, write_atomic
 from ..reasoning.result import Recommendation
 from ..wording import MAX_TEXT
-from .memo_context import AnswerLine, Byline, ChartRow, chart_rows, describe_answer, memo_context
 from .glyphs import missing_glyphs
-from .pdf import html_to_pdf
+from .memo_context import AnswerLine, Byline, ChartRow, chart_rows, describe_answer, memo_context
+from .pdf import html_to_pdf, undrawable_message
 from .render import environment, markdown_environment
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ DESCRIPTION_PROMPT = ("En une ligne, votre projet de coopération (il figurera d
                       "facultatif, Entrée pour passer) :")
 
 __all__ = ["DESCRIPTION_PROMPT", "READERS", "AnswerLine", "Byline", "ChartRow", "chart_rows", "describe_answer",
-           "memo_context", "memo_format", "one_line", "render", "undrawable", "write"]
+           "memo_context", "memo_format", "one_line", "render", "undrawable", "undrawable_warning", "write"]
 
 
 def memo_format(path: Path, fmt: str | None = None) -> MemoFormat:
@@ -133,3 +133,10 @@ def undrawable(rec: Recommendation, *, description: str | None = None, byline: B
     typed = [str(v) for v in rec.answers.values() if isinstance(v, str)]
     typed += [t for t in (description, *(astuple(byline) if byline else ())) if t]
     return missing_glyphs(" ".join(typed))
+
+
+def undrawable_warning(rec: Recommendation, *, description: str | None = None,
+                       byline: Byline | None = None) -> str | None:
+    """A French warning when a PDF of this memo would show typed characters as empty boxes, else ``None``."""
+    missing = undrawable(rec, description=description, byline=byline)
+    return undrawable_message(missing) if missing else None

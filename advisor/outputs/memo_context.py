@@ -101,10 +101,11 @@ class OfficialText:
 
 @dataclass(frozen=True)
 class OfficialSource:
-    """The official texts read at one address and checked on one day (a code holds many articles)."""
+    """The official texts read at one address (a code holds many articles); ``checked_on`` when they were
+    all checked the same day (else each text gives its own date)."""
 
     url: str | None
-    checked_on: dt.date
+    checked_on: dt.date | None
     texts: list[OfficialText]
 
 
@@ -289,20 +290,23 @@ def _alert_cap(kb: KnowledgeBase, alert: Alert) -> str | None:
 
 
 def official_texts(rec: Recommendation, sheet: Sheet | None, *, full: bool = False) -> list[OfficialSource]:
-    """The official texts behind what the memo shows, once each, grouped by address and check date: the
-    sheet's legal bases, then the official references of the reasons, alerts, exclusions and
-    « déconseillées » (and, with ``full``, of every ranked form)."""
+    """The official texts behind what the memo shows, grouped by address: the legal bases of the sheet,
+    then the official references (``kind: texte_officiel``) of the reasons, alerts, exclusions and
+    « déconseillées » (with ``full``, of every ranked form) read at an address no legal basis gives —
+    a reference to an article of a code the sheet already lists is cited by its reason, not twice here."""
     texts: dict[tuple[str, str | None], OfficialText] = {}
     for basis in sheet.meta.legal_bases if sheet else []:
         texts.setdefault((basis.text, basis.url), OfficialText(basis.text, basis.article, basis.url,
                                                                basis.checked_on))
+    covered = {url for _, url in texts}
     for ref in _shown_references(rec, full):
-        if ref.kind == OFFICIAL:
+        if ref.kind == OFFICIAL and (ref.url is None or ref.url not in covered):
             texts.setdefault((ref.label, ref.url), OfficialText(ref.label, None, ref.url, ref.checked_on))
-    groups: dict[tuple[str | None, dt.date], list[OfficialText]] = {}
+    groups: dict[str | None, list[OfficialText]] = {}
     for text in texts.values():
-        groups.setdefault((text.url, text.checked_on), []).append(text)
-    return [OfficialSource(url, checked_on, items) for (url, checked_on), items in groups.items()]
+        groups.setdefault(text.url, []).append(text)
+    return [OfficialSource(url, items[0].checked_on if len({t.checked_on for t in items}) == 1 else None, items)
+            for url, items in groups.items()]
 
 
 def _shown_references(rec: Recommendation, full: bool) -> list[Reference]:
