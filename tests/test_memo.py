@@ -17,7 +17,7 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
 from advisor import Advisor, AdvisorError, PdfUnavailableError, render_memo, write_memo
-from advisor.errors import OutputError
+from advisor.errors import EntryError, OutputError
 from advisor.outputs import memo as memo_module
 from advisor.outputs import pdf as pdf_module
 from advisor.outputs.memo import describe_answer, memo_context, memo_format
@@ -250,6 +250,61 @@ def test_the_toy_knowledge_base_renders_too(toy_advisor: Advisor) -> None:
         assert rec.top is not None and rec.top.label in text
         assert kb.meta.disclaimer in text
         assert "GME" not in text and "SIAE" not in text
+
+
+# --- who prepared it, for whom ---------------------------------------------------------------------
+
+def test_the_header_says_who_prepared_the_memo_for_whom(advisor: Advisor) -> None:
+    raw = advisor.kb.example("afeji").answers
+    for fmt in ("md", "html"):
+        text = html_lib.unescape(str(render_memo(advisor, raw, fmt, today=TODAY, prepared_by="Marie Dupont",
+                                                 contact="marie@exemple.org", reader="reseau")))
+        for words in ("Préparée par", "Marie Dupont", "Contact", "marie@exemple.org", "À l'intention de",
+                      "réseau régional"):
+            assert words in text, (fmt, words)
+        assert "reseau" not in text.split("En bref")[0]
+        bare = html_lib.unescape(str(render_memo(advisor, raw, fmt, today=TODAY)))
+        assert "Préparée par" not in bare and "À l'intention de" not in bare
+    with pytest.raises(OutputError, match="destinataire inconnu « board »"):
+        render_memo(advisor, raw, today=TODAY, reader="board")
+
+
+def test_a_hostile_byline_is_escaped(advisor: Advisor) -> None:
+    raw = advisor.kb.example("zest").answers
+    html = render_memo(advisor, raw, "html", today=TODAY, prepared_by=HOSTILE, contact=HOSTILE)
+    markdown = render_memo(advisor, raw, "md", today=TODAY, prepared_by=HOSTILE, contact=HOSTILE)
+    assert isinstance(html, str) and isinstance(markdown, str)
+    assert "<script" not in html and not UNESCAPED_TAG.search(markdown)
+    assert 'href="https://exemple.org"' not in markdown_to_html(markdown)
+
+
+def test_typed_texts_become_one_line_of_bounded_length() -> None:
+    assert memo_module.one_line("  Notre projet\n à Arras  ") == "Notre projet à Arras"
+    assert memo_module.one_line("   ") is None and memo_module.one_line(None) is None
+    with pytest.raises(EntryError, match="200 au plus"):
+        memo_module.one_line("x" * 201, "la description")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--for", "board"], "board"),
+    (["--prepared-by", "x" * 201], "--prepared-by est trop long (201 caractères)"),
+])
+def test_cli_byline_mistakes_are_french_one_liners(invoke: Any, tmp_path: Path, args: list[str],
+                                                   message: str) -> None:
+    result = invoke("memo", "--example", "afeji", "-o", str(tmp_path / "note.md"), *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "note.md").exists()
+
+
+def test_cli_full_and_byline_options(invoke: Any, tmp_path: Path) -> None:
+    target = tmp_path / "note.md"
+    result = invoke("memo", "--example", "afeji", "-o", str(target), "--full", "--for", "conseil",
+                    "--prepared-by", "Marie  Dupont", "--contact", "marie@exemple.org")
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "**À l'intention de** : conseil d'administration" in text
+    assert "**Préparée par** : Marie Dupont" in text and "**Contact** : marie@exemple.org" in text
+    assert "## Sommaire" in text and "## Annexes" in text
 
 
 # --- escaping ------------------------------------------------------------------------------------
