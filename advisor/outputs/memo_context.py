@@ -122,11 +122,13 @@ class ContactLine:
 @dataclass(frozen=True)
 class SheetSummary:
     """A sheet in the annex: its « En bref », plus, for the recommended form, what the body left to it
-    (its general vigilance points, and its « cadre en évolution » when dated alerts already say it)."""
+    (its general vigilance points, its timeline, and its « cadre en évolution » when dated alerts
+    already say it)."""
 
     sheet: Sheet
     summary: list[str]
     vigilance: list[str] = field(default_factory=list)
+    setup: list[str] = field(default_factory=list)
     status: Status | None = None
 
 
@@ -152,6 +154,7 @@ def memo_context(kb: KnowledgeBase, rec: Recommendation, *, description: str | N
     identity, situation = _situation(kb, rec)
     others = rec.recommendations[1:] if top else rec.recommendations
     vigilance = _bullets(sheet, "Points de vigilance")
+    setup = _bullets(sheet, "Mise en place")
     byline = byline or Byline()
     memo_date = today or rec.as_of
     in_play = rec.recommendations
@@ -167,7 +170,7 @@ def memo_context(kb: KnowledgeBase, rec: Recommendation, *, description: str | N
         "ignored": [kb.questions[q] for q in rec.ignored_answers],
         "unknown_here": [kb.questions[q] for q in top.unknown_questions] if top else [],
         "warnings": top.warnings if top else rec.warnings,
-        "vigilance": vigilance, "setup": _bullets(sheet, "Mise en place"),
+        "vigilance": vigilance, "setup": setup,
         "check": first_check(rec, vigilance), "factors": confidence_factors(kb, rec),
         "step": rec.next_steps[0] if rec.next_steps else None,
         "contacts": [ContactLine(c.name, c.role, c.url, _host(c.url)) for c in sheet.meta.contacts] if sheet else [],
@@ -176,7 +179,8 @@ def memo_context(kb: KnowledgeBase, rec: Recommendation, *, description: str | N
         "compared": [kb.forms[f.form] for f in in_play] if full and kb.meta.criteria else [],
         "chart": chart_rows(rec) if full else [],
         "summaries": [SheetSummary(kb.sheet_for(f.form), _bullets(kb.sheet_for(f.form), "En bref"),
-                                   vigilance if f is top else [], moved if f is top else None)
+                                   vigilance if f is top else [], setup if f is top else [],
+                                   moved if f is top else None)
                       for f in in_play] if full else [],
         # the print footer's CSS strings (built here: autoescaping is for HTML, not for CSS)
         "css_date": Markup(_css_string(f"{memo_date:%d/%m/%Y}")),  # noqa: S704
