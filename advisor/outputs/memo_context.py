@@ -169,6 +169,7 @@ def memo_context(kb: KnowledgeBase, rec: Recommendation, *, description: str | N
         "byline": byline, "reader": (readers or {}).get(byline.reader or ""),
         "ignored": [kb.questions[q] for q in rec.ignored_answers],
         "unknown_here": [kb.questions[q] for q in top.unknown_questions] if top else [],
+        "unanswered": [line.question for line in situation if line.kind == "unanswered"],
         "warnings": top.warnings if top else rec.warnings,
         "vigilance": vigilance, "setup": setup,
         "check": first_check(rec, vigilance), "factors": confidence_factors(kb, rec),
