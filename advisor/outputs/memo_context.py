@@ -87,6 +87,7 @@ class Factor:
     level: str | None = None
     date: dt.date | None = None
     questions: list[str] = field(default_factory=list)
+    costs: bool = False  # close, tie, unsure: it took a level off (never below « faible »)
 
 
 @dataclass(frozen=True)
@@ -263,17 +264,19 @@ def confidence_factors(kb: KnowledgeBase, rec: Recommendation) -> list[Factor]:
     if top is None:
         return []
     scoring = kb.meta.scoring
-    factors = [Factor("band", score=top.score, strong=scoring.strong_score, medium=scoring.medium_score,
-                      level=_band(top.score, scoring.strong_score, scoring.medium_score))]
+    band = _band(top.score, scoring.strong_score, scoring.medium_score)
+    level = LEVELS.index(band)  # the penalties below take a level each, as long as one is left
+    factors = [Factor("band", score=top.score, strong=scoring.strong_score, medium=scoring.medium_score, level=band)]
     if len(rec.recommendations) < 2:
         factors.append(Factor("alone"))
     else:
         second = rec.recommendations[1]
         gap = top.score - second.score
         kind = "tie" if gap == 0 else "close" if gap < scoring.close_margin else "ahead"
-        factors.append(Factor(kind, other=second.short_label, gap=gap))
+        factors.append(Factor(kind, other=second.short_label, gap=gap, costs=kind != "ahead" and level > 0))
+        level -= 1 if kind != "ahead" else 0
     if not rec.robustness.robust:
-        factors.append(Factor("unsure", questions=[q.summary for q in rec.robustness.depends_on]))
+        factors.append(Factor("unsure", questions=[q.summary for q in rec.robustness.depends_on], costs=level > 0))
     for reason in top.against + top.warnings:
         if kb.rule(reason.rule).cap == top.confidence:
             factors.append(Factor("capped", level=top.confidence))
