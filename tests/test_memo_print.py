@@ -5,8 +5,8 @@ Two to four A4 pages for every packaged example and at most four for every scena
 alone at the bottom of a page, « page N / M » with the date and the knowledge-base version in the footer,
 a table of contents only with --full, and fonts for emoji and Chinese names (or a warning).
 
-Every PDF is printed once, in one module-scoped pass spread over the processor's cores: about 110 PDFs,
-some 25 seconds on two cores. The first page of each example is also rendered to PNG in the pass's
+Every PDF is printed once, in one module-scoped pass spread over the processor's cores: 98 PDFs (each
+example twice, each scenario once), about 48 CPU-seconds, so some 25 seconds on two idle cores. The first page of each example is also rendered to PNG in the pass's
 temporary folder (``memos0/<example>-1.png``), to be looked at when the layout changes.
 """
 
