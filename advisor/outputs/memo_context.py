@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from ..knowledge.models import UNKNOWN, Question, Reference
+from ..knowledge.models import UNKNOWN, Confidence, Question, Reference
 from ..knowledge.sheets import Sheet, Status
 from ..reasoning.result import Alert, Reason, Recommendation
-from ..reasoning.verdict import LEVELS
 from ..wording import format_number
 from .render import strip_sheet_links
 
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
 TEXT_BAR_WIDTH = 20
 MIN_CHART_BARS = 3  # fewer bars say nothing a sentence (« GES 8 points, PTCE 4 points ») does not
 OFFICIAL = "texte_officiel"
+LEVELS: tuple[str, ...] = tuple(reversed(get_args(Confidence)))  # faible, moyenne, forte
 
 
 @dataclass(frozen=True)
