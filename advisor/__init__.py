@@ -112,30 +112,41 @@ def next_question(answers: Mapping[str, Any]) -> Question | None:
 
 
 def render_memo(advisor: Advisor, answers: Mapping[str, Any], fmt: str = "md", *, description: str | None = None,
-                today: dt.date | None = None) -> str | bytes:
+                today: dt.date | None = None, full: bool = False, prepared_by: str | None = None,
+                contact: str | None = None, reader: str | None = None) -> str | bytes:
     """Advise on raw answers (with explanations) and render the memo: ``str`` for md/html, ``bytes`` for pdf.
+
+    The memo is two to four pages, « En bref » first; ``full`` adds a table of contents and the annex.
+    ``prepared_by``, ``contact`` and ``reader`` (a key of ``advisor.outputs.memo.READERS``: conseil,
+    reseau, dla…) are printed in its header. ``today`` dates it (default: the consultation date).
 
     Raises:
         AnswerError: an answer does not fit its question.
-        OutputError: unknown format.
+        OutputError: unknown format or reader.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
     from .outputs import memo
 
     rec = advisor.advise(answers, explain=True)
-    return memo.render(advisor.kb, rec, fmt, description=description, today=today)  # type: ignore[arg-type]
+    byline = memo.Byline(prepared_by, contact, reader)
+    return memo.render(advisor.kb, rec, fmt, description=description, today=today,  # type: ignore[arg-type]
+                       full=full, byline=byline)
 
 
 def write_memo(advisor: Advisor, answers: Mapping[str, Any], path: Path, fmt: str | None = None, *,
-               force: bool = False, description: str | None = None, today: dt.date | None = None) -> str:
-    """Advise on raw answers and write the memo atomically to ``path``; returns the format used.
+               force: bool = False, description: str | None = None, today: dt.date | None = None,
+               full: bool = False, prepared_by: str | None = None, contact: str | None = None,
+               reader: str | None = None) -> str:
+    """Advise on raw answers and write the memo (see ``render_memo``) atomically to ``path``; returns the
+    format used.
 
     Raises:
         AnswerError: an answer does not fit its question.
-        OutputError: unknown extension, missing folder, or existing file without ``force``.
+        OutputError: unknown extension or reader, missing folder, or existing file without ``force``.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
     from .outputs import memo
 
     rec = advisor.advise(answers, explain=True)
-    return memo.write(advisor.kb, rec, path, fmt, force=force, description=description, today=today)
+    return memo.write(advisor.kb, rec, path, fmt, force=force, description=description, today=today, full=full,
+                      byline=memo.Byline(prepared_by, contact, reader))

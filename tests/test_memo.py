@@ -1,13 +1,14 @@
-"""The printable memo: golden Markdown files, HTML escaping and structure, the real PDF path, the CLI."""
+"""The memo's content: golden Markdown files, « En bref » first, each fact once, the annex of --full, who
+prepared it and for whom, official texts only, HTML escaping and structure, the CLI.
+
+The printed PDF (page counts, first page, page breaks, fonts) is tested in ``test_memo_print.py``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,47 +17,39 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
 from advisor import Advisor, AdvisorError, PdfUnavailableError, render_memo, write_memo
-from advisor.errors import OutputError
+from advisor.errors import EntryError, OutputError
 from advisor.outputs import memo as memo_module
 from advisor.outputs import pdf as pdf_module
 from advisor.outputs.memo import describe_answer, memo_context, memo_format
 from advisor.outputs.render import escape_markdown, markdown_environment, markdown_to_html
+from tests.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-TODAY = dt.date(2026, 11, 26)
 SEED_EXAMPLES = sorted(p.stem for p in (ROOT / "rules" / "examples").glob("*.yaml"))
 HOSTILE = "<script>alert('x')</script> & \"Cie\" *gras* [lien](https://exemple.org)"
 SEVERAL_FORMS = {"structure_types": ["aci", "ea"], "depth": "lasting_partnership",
                  "goals": ["pool_means", "share_staff", "territorial_strategy", "disability_pathways"],
                  "partners": ["siae", "sme", "commune_epci"]}
+THREE_FORMS = {"structure_types": ["aci", "ai"], "territory_type": "urban", "goals": ["market", "pool_means"],
+               "partners": ["siae"], "depth": "common_governance", "shared_liability": "full",
+               "tender_identified": True, "buyer_type": "public", "reserved_lot": "siae", "work_splittable": True,
+               "buyer_liability": "none", "mandataire_willing": True, "group_stable": True, "already_group": False}
 UNESCAPED_TAG = re.compile(r"(?<!\\)<script")
 ACCENTS = "Cœur de Façon « Élan » — très près, 100 €"
 
 
-def _example_memo(advisor: Advisor, name: str, fmt: str = "md", **extra: Any) -> Any:
+def _example_memo(advisor: Advisor, name: str, fmt: str = "md", *, full: bool = False, **extra: Any) -> Any:
+    """The memo of a packaged example, with ``extra`` answers (by question id) over its own."""
     example = advisor.kb.example(name)
     return render_memo(advisor, {**example.answers, **extra}, fmt,  # type: ignore[arg-type]
-                       description=example.description, today=TODAY)
+                       description=example.description, today=TODAY, full=full)
 
 
 def _text_question(advisor: Advisor) -> str:
     """The first free-text question of the knowledge base (the structure's name in the real one)."""
     return next(q.id for q in advisor.kb.questions.values() if q.type == "text")
-
-
-def _pdf_ready() -> bool:
-    try:
-        pdf_module._load_weasyprint()
-    except PdfUnavailableError:
-        return False
-    return shutil.which("pdftotext") is not None
-
-
-# WeasyPrint is optional for developers, but CI installs it and must run the real PDF path.
-needs_pdf = pytest.mark.skipif(not os.environ.get("CI") and not _pdf_ready(),
-                               reason="WeasyPrint ou pdftotext absent (installés par .ci/run)")
 
 
 # --- golden Markdown ---------------------------------------------------------------------------
@@ -80,15 +73,141 @@ def test_the_memo_says_what_was_recommended_why_and_what_to_do(advisor: Advisor)
     assert rec.top is not None
     assert f"### {rec.top.label}" in text
     assert rec.top.variant_label and rec.top.variant_label in text
-    for reason in rec.top.reasons:
+    for reason in rec.top.reasons + rec.top.against + rec.top.warnings:
         assert reason.text in text
         for ref in reason.references:
             assert ref.label in text and (ref.url is None or ref.url in text)
-    for step in rec.next_steps + rec.first_steps:
+    for step in rec.next_steps:
         assert step in text
+    for contact in advisor.kb.sheet_for(rec.top.form).meta.contacts:
+        assert contact.name in text
     assert advisor.kb.meta.disclaimer.split()[0] in text
     assert "je ne sais pas" in text  # an answer left unknown is shown as such
-    assert advisor.kb.sheet_for(rec.top.form).title in text  # the annex
+
+
+def test_en_bref_comes_first_in_five_lines(advisor: Advisor) -> None:
+    for name in SEED_EXAMPLES:
+        rec = advisor.advise(advisor.kb.example(name).answers)
+        assert rec.top is not None
+        text = _example_memo(advisor, name)
+        sections = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
+        assert sections[0] == "En bref", name
+        brief = text.split("## En bref\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert [line.split("**")[1] for line in brief] == [
+            "Forme recommandée", "Confiance", "À examiner en premier", "Prochaine étape", "Autres pistes"]
+        assert rec.top.label in brief[0] and f"**Confiance** : {rec.top.confidence} — " in brief[1]
+        first = rec.alerts[0].text if rec.alerts else rec.top.warnings[0].text if rec.top.warnings else None
+        assert first is None or first in brief[2], name
+        assert rec.next_steps[0] in brief[3]
+
+
+def test_the_confidence_is_explained_by_the_facts_of_the_result(advisor: Advisor) -> None:
+    zest = _example_memo(advisor, "zest")
+    assert "**Confiance** : moyenne — score de 8 points, entre le seuil d'une confiance moyenne (5) et celui " \
+           "d'une confiance forte (9) ; 4 points d'avance sur la suivante (PTCE)." in zest
+    afeji = _example_memo(advisor, "afeji")
+    assert "**Confiance** : forte — score de 12 points, au-dessus du seuil d'une confiance forte (9) ; aucune " \
+           "autre forme n'est soutenue par vos réponses." in afeji
+    close = render_memo(advisor, THREE_FORMS, today=TODAY)
+    assert isinstance(close, str)
+    assert "**Confiance** : faible — score de 6 points, entre le seuil d'une confiance moyenne (5) et celui d'une " \
+           "confiance forte (9) ; la suivante (GME) n'est qu'à 1 point : un niveau de moins." in close
+    tie = render_memo(advisor, {"goals": ["long_term_unemployment", "territorial_strategy"]}, today=TODAY)
+    assert isinstance(tie, str) and "ex aequo avec TZCLD." in tie  # already « faible »: no level to take off
+
+
+def test_markdown_and_html_memos_have_the_same_sections(advisor: Advisor) -> None:
+    for full in (False, True):
+        markdown = render_memo(advisor, THREE_FORMS, "md", today=TODAY, full=full)
+        html = render_memo(advisor, THREE_FORMS, "html", today=TODAY, full=full)
+        assert isinstance(markdown, str) and isinstance(html, str)
+        md_sections = re.findall(r"^##+ (.+)$", markdown, flags=re.MULTILINE)
+        html_sections = [html_lib.unescape(re.sub("<[^>]+>", "", h))
+                         for h in re.findall(r"<h[2-4][^>]*>(.*?)</h[2-4]>", html)]
+        assert md_sections == html_sections
+
+
+def _items(markdown: str) -> list[str]:
+    """The paragraphs and list items of a Markdown memo, but its summary (« En bref ») and table of contents."""
+    body = re.split(r"^## ", markdown, flags=re.MULTILINE)
+    text = "\n".join(part.split("\n", 1)[-1] for part in body if not part.startswith(("En bref", "Sommaire")))
+    items = re.split(r"\n(?:\s*[-*] |\s*\d+\. |\n)", text)
+    return [" ".join(item.split()) for item in items if len(item.strip()) > 30]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["default", "full"])
+def test_each_fact_appears_once(advisor: Advisor, full: bool) -> None:
+    situations = [advisor.kb.example(name).answers for name in SEED_EXAMPLES] + [THREE_FORMS]
+    for answers in situations:
+        markdown = render_memo(advisor, answers, today=TODAY, full=full)
+        assert isinstance(markdown, str)
+        items = _items(markdown)
+        assert [i for i in set(items) if items.count(i) > 1] == []
+        assert markdown.count("Calendrier indicatif") == (1 if full else 0)
+
+
+def test_the_default_memo_has_no_annex_and_full_adds_it(advisor: Advisor) -> None:
+    rec = advisor.advise(THREE_FORMS)
+    assert len(rec.recommendations) >= 3 and rec.top is not None
+    short = render_memo(advisor, THREE_FORMS, today=TODAY)
+    full = render_memo(advisor, THREE_FORMS, today=TODAY, full=True)
+    assert isinstance(short, str) and isinstance(full, str)
+    for annex in ("## Sommaire", "## Annexes", "Comparaison des formes en jeu", "Fiche en bref", "```text"):
+        assert annex not in short and annex in full
+    comparison = full.split("### Comparaison des formes en jeu", 1)[1].split("\n\n", 2)[1]
+    header = comparison.splitlines()[0]
+    assert header == "| Critère | " + " | ".join(f.short_label for f in rec.recommendations) + " |"
+    for ranked in rec.recommendations:
+        for reason in ranked.reasons + ranked.against:
+            assert reason.text in full
+        assert f"Fiche en bref : {advisor.kb.sheet_for(ranked.form).title}" in full
+    sheet = advisor.kb.sheet_for(rec.top.form)
+    for item in sheet.bullets("Points de vigilance") + sheet.bullets("Mise en place"):
+        assert full.count(item) == 1 and item not in short
+
+
+def test_no_chart_with_fewer_than_three_bars(advisor: Advisor) -> None:
+    assert memo_module.chart_rows(advisor.advise(advisor.kb.example("afeji").answers)) == []
+    assert memo_module.chart_rows(advisor.advise(SEVERAL_FORMS)) == []
+    rec = advisor.advise(THREE_FORMS)
+    rows = memo_module.chart_rows(rec)
+    assert [r.form for r in rows] == [f.form for f in rec.recommendations]
+    assert rows[0].fraction == 1.0 and rows[0].text_bar == "█" * 20
+    for name in SEED_EXAMPLES:
+        full = _example_memo(advisor, name, full=True)
+        assert "sans lien avec vos réponses\n" not in full and "<svg" not in full
+
+
+def test_dated_alerts_and_stale_facts_stay_in_the_memo(advisor: Advisor) -> None:
+    commune = {"structure_types": ["collectivity"], "goals": ["long_term_unemployment"],
+               "collectivity_carries": True, "departement_cofinances": True, "non_competing_activities": True,
+               "territory_population": 8000}
+    rec = advisor.advise(commune)
+    assert rec.alerts
+    for fmt in ("md", "html"):
+        text = html_lib.unescape(str(render_memo(advisor, commune, fmt, today=TODAY)))
+        for alert in rec.alerts:
+            assert alert.text in text
+    stale_day = advisor.kb.meta.facts_checked_on + dt.timedelta(days=200)
+    stale = advisor.dated(stale_day).advise(commune)
+    assert stale.knowledge_base.stale and stale.knowledge_base.stale_message
+    for fmt in ("md", "html"):
+        text = html_lib.unescape(str(memo_module.render(advisor.kb, stale, fmt)))  # type: ignore[arg-type]
+        assert stale.knowledge_base.stale_message in text
+
+
+def test_official_texts_are_official_with_their_address_and_check_date(advisor: Advisor) -> None:
+    for name in SEED_EXAMPLES:
+        rec = advisor.advise(advisor.kb.example(name).answers)
+        assert rec.top is not None
+        section = _example_memo(advisor, name).split("## Textes officiels", 1)[1].split("\n---\n", 1)[0]
+        for basis in advisor.kb.sheet_for(rec.top.form).meta.legal_bases:
+            assert basis.text in section and (basis.url is None or f"<{basis.url}>" in section)
+        assert section.count("vérifié le") >= 1
+        cited = [ref for reason in rec.top.reasons + rec.top.against for ref in reason.references]
+        for ref in cited:
+            if ref.kind != "texte_officiel":
+                assert ref.label not in section, (name, ref.label)
 
 
 def test_answers_read_as_words_not_ids(advisor: Advisor) -> None:
@@ -138,6 +257,61 @@ def test_the_toy_knowledge_base_renders_too(toy_advisor: Advisor) -> None:
         assert "GME" not in text and "SIAE" not in text
 
 
+# --- who prepared it, for whom ---------------------------------------------------------------------
+
+def test_the_header_says_who_prepared_the_memo_for_whom(advisor: Advisor) -> None:
+    raw = advisor.kb.example("afeji").answers
+    for fmt in ("md", "html"):
+        text = html_lib.unescape(str(render_memo(advisor, raw, fmt, today=TODAY, prepared_by="Marie Dupont",
+                                                 contact="marie@exemple.org", reader="reseau")))
+        for words in ("Préparée par", "Marie Dupont", "Contact", "marie@exemple.org", "À l'intention de",
+                      "réseau régional"):
+            assert words in text, (fmt, words)
+        assert "reseau" not in text.split("En bref")[0]
+        bare = html_lib.unescape(str(render_memo(advisor, raw, fmt, today=TODAY)))
+        assert "Préparée par" not in bare and "À l'intention de" not in bare
+    with pytest.raises(OutputError, match="destinataire inconnu « board »"):
+        render_memo(advisor, raw, today=TODAY, reader="board")
+
+
+def test_a_hostile_byline_is_escaped(advisor: Advisor) -> None:
+    raw = advisor.kb.example("zest").answers
+    html = render_memo(advisor, raw, "html", today=TODAY, prepared_by=HOSTILE, contact=HOSTILE)
+    markdown = render_memo(advisor, raw, "md", today=TODAY, prepared_by=HOSTILE, contact=HOSTILE)
+    assert isinstance(html, str) and isinstance(markdown, str)
+    assert "<script" not in html and not UNESCAPED_TAG.search(markdown)
+    assert 'href="https://exemple.org"' not in markdown_to_html(markdown)
+
+
+def test_typed_texts_become_one_line_of_bounded_length() -> None:
+    assert memo_module.one_line("  Notre projet\n à Arras  ") == "Notre projet à Arras"
+    assert memo_module.one_line("   ") is None and memo_module.one_line(None) is None
+    with pytest.raises(EntryError, match="200 au plus"):
+        memo_module.one_line("x" * 201, "la description")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--for", "board"], "board"),
+    (["--prepared-by", "x" * 201], "--prepared-by est trop long (201 caractères)"),
+])
+def test_cli_byline_mistakes_are_french_one_liners(invoke: Any, tmp_path: Path, args: list[str],
+                                                   message: str) -> None:
+    result = invoke("memo", "--example", "afeji", "-o", str(tmp_path / "note.md"), *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "note.md").exists()
+
+
+def test_cli_full_and_byline_options(invoke: Any, tmp_path: Path) -> None:
+    target = tmp_path / "note.md"
+    result = invoke("memo", "--example", "afeji", "-o", str(target), "--full", "--for", "conseil",
+                    "--prepared-by", "Marie  Dupont", "--contact", "marie@exemple.org")
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "**À l'intention de** : conseil d'administration" in text
+    assert "**Préparée par** : Marie Dupont" in text and "**Contact** : marie@exemple.org" in text
+    assert "## Sommaire" in text and "## Annexes" in text
+
+
 # --- escaping ------------------------------------------------------------------------------------
 
 def test_hostile_structure_name_is_escaped_in_html(advisor: Advisor) -> None:
@@ -175,8 +349,7 @@ def test_escape_markdown_neutralises_inline_syntax() -> None:
 # --- HTML structure --------------------------------------------------------------------------------
 
 def test_html_is_self_contained_accessible_and_printable(advisor: Advisor) -> None:
-    assert len(advisor.advise(SEVERAL_FORMS).recommendations) >= 2  # so that the comparison table is drawn
-    html = render_memo(advisor, SEVERAL_FORMS, "html", today=TODAY)
+    html = render_memo(advisor, THREE_FORMS, "html", today=TODAY, full=True)
     assert isinstance(html, str)
     assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html
     for external in ("<script", "<link", "<img", "src=", "@import", "url("):
@@ -185,41 +358,13 @@ def test_html_is_self_contained_accessible_and_printable(advisor: Advisor) -> No
     assert '<th scope="col">' in html and '<th scope="row">' in html
     assert '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc"' in html
     assert '<title id="chart-title">' in html and '<desc id="chart-desc">' in html
-    assert 'class="annex page-break"' in html
-    assert "@page" in html and "counter(page)" in html and "@media print" in html
-
-
-def test_the_chart_shows_every_form_with_excluded_ones_marked(advisor: Advisor) -> None:
-    raw = {"structure_types": ["aci"], "goals": ["market"], "tender_identified": False}
-    rows = memo_module.chart_rows(advisor.advise(raw))
-    assert {r.form for r in rows} == set(advisor.kb.forms)
-    assert [r.status for r in rows if r.form == "gme"] == ["excluded"]
-    rec = advisor.advise(SEVERAL_FORMS)
-    ranked = [r for r in memo_module.chart_rows(rec) if r.status == "ranked"]
-    assert ranked[0].fraction == 1.0 and ranked[0].text_bar == "█" * 20
-    assert [r.score for r in ranked] == [f.score for f in rec.recommendations]
+    assert 'class="annex page-break"' in html and 'class="toc"' in html and "target-counter" in html
+    assert "@page" in html and '"page " counter(page) " / " counter(pages)' in html and "@media print" in html
+    short = render_memo(advisor, THREE_FORMS, "html", today=TODAY)
+    assert isinstance(short, str) and 'class="toc"' not in short and "<svg" not in short
 
 
 # --- PDF -------------------------------------------------------------------------------------------
-
-@needs_pdf
-def test_the_pdf_keeps_the_recommended_label_and_french_characters(advisor: Advisor, tmp_path: Path) -> None:
-    pdf = _example_memo(advisor, "gme-brunoy", "pdf", **{_text_question(advisor): ACCENTS})
-    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF")
-    path = tmp_path / "note.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          text=True, encoding="utf-8").stdout
-    flat = " ".join(text.split())
-    top = advisor.advise(advisor.kb.example("gme-brunoy").answers).top
-    assert top is not None and top.label in flat
-    assert ACCENTS in flat
-    for word in ("Note d'orientation — coopération", "Votre situation", "Pistes écartées", "« je ne sais pas »",
-                 "Points de vigilance", "Prochaines étapes"):
-        assert word in flat
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-    assert "595.276 x 841.89 pts (A4)" in info
-
 
 def test_a_missing_weasyprint_gives_a_french_message(advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes « import weasyprint » fail
@@ -249,14 +394,6 @@ def test_missing_system_libraries_give_a_french_message_and_print_nothing(
         pdf_module.html_to_pdf("<p>x</p>")
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in str(caught.value)
     assert capsys.readouterr().out == ""
-
-
-@needs_pdf
-def test_missing_fonts_give_a_french_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pdf_module, "_font_count", lambda: 0)
-    with pytest.raises(PdfUnavailableError, match="aucune police") as caught:
-        pdf_module.html_to_pdf("<p>x</p>")
-    assert "fonts-dejavu-core" in str(caught.value) and "-o note.html" in str(caught.value)
 
 
 # --- files and formats -----------------------------------------------------------------------------
@@ -370,14 +507,6 @@ def test_cli_pdf_without_weasyprint_exits_2_with_advice(invoke: Any, tmp_path: P
     assert result.stderr.startswith("Erreur : impossible de produire un PDF") and "-o note.html" in result.stderr
     assert "Traceback" not in result.output
     assert not target.exists() and list(tmp_path.iterdir()) == []
-
-
-@needs_pdf
-def test_cli_writes_a_pdf(invoke: Any, tmp_path: Path) -> None:
-    target = tmp_path / "note.pdf"
-    result = invoke("memo", "--example", "zest", "-o", str(target))
-    assert result.exit_code == 0, result.output
-    assert target.read_bytes().startswith(b"%PDF")
 
 
 def test_cli_works_on_the_toy_knowledge_base(invoke: Any, tmp_path: Path) -> None:

@@ -1,27 +1,31 @@
 """Printable recommendation memos (Markdown, HTML, PDF) a structure can hand to its board or a DLA.
 
-Every word of the memo lives in ``templates/memo.md.j2`` and ``templates/memo.html.j2`` or in the knowledge
-base; this module only gathers data for them from a finished ``Recommendation`` — it never advises.
-The PDF is the HTML memo printed by ``pdf.py``.
+Every word of the memo lives in ``templates/memo.md.j2``, ``templates/memo.html.j2`` and their shared
+``_memo_phrases.j2``, or in the knowledge base — except the names of the readers (``READERS``), which the
+command line lists too. ``memo_context`` gathers the data from a finished ``Recommendation``: the memo
+never advises. The PDF is the HTML memo printed by ``pdf.py``.
+
+The default memo is what a board reads in five minutes (two to four A4 pages, « En bref » first, each
+fact once); ``full=True`` adds the annex (comparison of the forms in play, every reason of every
+ranked form, the sheets' summaries) and a table of contents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..errors import AnswerError, OutputError
+from ..errors import AnswerError, EntryError, OutputError
 from ..files import check_writable, write_atomic
-from ..knowledge.models import UNKNOWN, Question
-from ..knowledge.sheets import Sheet
 from ..knowledge.text import MAX_DESCRIPTION, description_problem, tidy_lines
 from ..reasoning.result import Recommendation
-from ..wording import format_number
-from .pdf import html_to_pdf
-from .render import annex_markdown, environment, markdown_environment, strip_sheet_links
+from ..wording import MAX_TEXT
+from .glyphs import missing_glyphs
+from .memo_context import AnswerLine, Byline, ChartRow, chart_rows, describe_answer, memo_context
+from .pdf import html_to_pdf, undrawable_message
+from .render import environment, markdown_environment
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -29,33 +33,21 @@ if TYPE_CHECKING:
 MemoFormat = Literal["md", "html", "pdf"]
 FORMATS: dict[str, MemoFormat] = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 TEMPLATES: dict[MemoFormat, str] = {"md": "memo.md.j2", "html": "memo.html.j2", "pdf": "memo.html.j2"}
-TEXT_BAR_WIDTH = 20
+# Whom the memo is for (``--for``): key → how the header names them.
+READERS: dict[str, str] = {
+    "conseil": "conseil d'administration",
+    "reseau": "réseau régional",
+    "dla": "dispositif local d'accompagnement (DLA)",
+    "etat": "services de l'État (DREETS, DDETS)",
+    "partenaires": "partenaires du projet",
+    "autre": "autres lecteurs",
+}
+# What ``advisor ask`` asks at the end (the answer is the memo's description, kept in the answers file).
+DESCRIPTION_PROMPT = ("En une ligne, votre projet de coopération (il figurera dans la note d'orientation ; "
+                      "facultatif, Entrée pour passer) :")
 
-@dataclass(frozen=True)
-class AnswerLine:
-    """One question of the situation and how it was answered, for the templates to phrase.
-
-    ``kind`` is one of: choices, none (no choice ticked), yes, no, number, text, unknown, unanswered.
-    """
-
-    question: Question
-    kind: str
-    labels: list[str] = field(default_factory=list)
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class ChartRow:
-    """One bar of the score chart: ``status`` is ranked, discouraged, other (no rule about it) or excluded."""
-
-    form: str
-    label: str
-    short_label: str
-    status: str
-    score: int | None
-    fraction: float
-    text_bar: str
-    padded_label: str
+__all__ = ["DESCRIPTION_PROMPT", "READERS", "AnswerLine", "Byline", "ChartRow", "chart_rows", "describe_answer",
+           "memo_context", "memo_format", "one_line", "render", "undrawable", "undrawable_warning", "write"]
 
 
 def memo_format(path: Path, fmt: str | None = None) -> MemoFormat:
@@ -78,13 +70,22 @@ def memo_format(path: Path, fmt: str | None = None) -> MemoFormat:
     return FORMATS[suffix]
 
 
-def render(kb: KnowledgeBase, rec: Recommendation, fmt: MemoFormat = "md", *,
-           description: str | None = None, today: dt.date | None = None) -> str | bytes:
+def render(kb: KnowledgeBase, rec: Recommendation, fmt: MemoFormat = "md", *, description: str | None = None,
+           today: dt.date | None = None, full: bool = False, byline: Byline | None = None) -> str | bytes:
     """The memo of a finished recommendation: ``str`` for md/html, ``bytes`` for pdf.
+
+    Args:
+        kb: the knowledge base that produced ``rec``.
+        rec: the recommendation (with ``changes``: ``advise(..., explain=True)``).
+        fmt: md, html or pdf.
+        description: the project in one line (from the answers file).
+        today: the memo's date (default: the consultation date ``rec.as_of``, so no clock is read).
+        full: add the annex and a table of contents.
+        byline: who prepared it, their contact and for whom.
 
     Raises:
         AnswerError: the description is too long or holds control characters.
-        OutputError: unknown format.
+        OutputError: unknown format or reader.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
     if fmt not in TEMPLATES:
@@ -93,106 +94,55 @@ def render(kb: KnowledgeBase, rec: Recommendation, fmt: MemoFormat = "md", *,
         raise AnswerError("description", description, f"un texte de {MAX_DESCRIPTION} caractères au plus, "
                           "sans caractère de contrôle", problem)
     description = tidy_lines(description) or None if description is not None else None
+    if byline is not None and byline.reader is not None and byline.reader not in READERS:
+        raise OutputError(f"destinataire inconnu « {byline.reader} » : choisissez parmi {', '.join(READERS)}.")
     env = markdown_environment() if fmt == "md" else environment()
-    text = env.get_template(TEMPLATES[fmt]).render(**memo_context(kb, rec, description=description, today=today))
+    context = memo_context(kb, rec, description=description, today=today, full=full, byline=byline,
+                           readers=READERS, html=fmt != "md")
+    text = env.get_template(TEMPLATES[fmt]).render(**context)
     return html_to_pdf(text) if fmt == "pdf" else text
 
 
 def write(kb: KnowledgeBase, rec: Recommendation, path: Path, fmt: str | None = None, *, force: bool = False,
-          description: str | None = None, today: dt.date | None = None) -> MemoFormat:
-    """Render the memo and write it atomically to ``path``; returns the format used.
+          description: str | None = None, today: dt.date | None = None, full: bool = False,
+          byline: Byline | None = None) -> MemoFormat:
+    """Render the memo (see ``render``) and write it atomically to ``path``; returns the format used.
 
     Raises:
-        OutputError: unknown extension, missing folder, or existing file without ``force``.
+        OutputError: unknown extension or reader, missing folder, or existing file without ``force``.
         PdfUnavailableError: a PDF is asked for and WeasyPrint cannot run here.
     """
     path = Path(path)
     chosen = memo_format(path, fmt)
     check_writable(path, force)
-    write_atomic(path, render(kb, rec, chosen, description=description, today=today))
+    write_atomic(path, render(kb, rec, chosen, description=description, today=today, full=full, byline=byline))
     return chosen
 
 
-# --- context -------------------------------------------------------------------------------
+def one_line(text: str | None, what: str = "le texte") -> str | None:
+    """A free text typed for the memo (description, author, contact) as one line: ``None`` when blank.
 
-def memo_context(kb: KnowledgeBase, rec: Recommendation, *, description: str | None = None,
-                 today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the memo templates use (no wording: only data from the result and the kb)."""
-    top = rec.top
-    form = kb.forms[top.form] if top else None
-    form_sheet = kb.sheet_for(top.form) if top else None
-    sheet = form_sheet or kb.introduction  # the annex; the introduction when nothing fits
-    identity, situation = _situation(kb, rec)
-    others = rec.recommendations[1:] if top else rec.recommendations
-    compared = ([top] if top else []) + others[:3 - (1 if top else 0)] if kb.meta.criteria else []
-    return {
-        "kb": kb, "meta": kb.meta, "rec": rec, "info": rec.knowledge_base, "top": top, "form": form,
-        "variant": form.variant(top.variant) if form and top and top.variant else None,
-        "sheet": sheet, "others": others, "compared": [kb.forms[f.form] for f in compared],
-        "identity": identity, "situation": situation, "description": description,
-        "ignored": [kb.questions[q] for q in rec.ignored_answers],
-        "unknown_here": [kb.questions[q] for q in top.unknown_questions] if top else [],
-        "warnings": top.warnings if top else rec.warnings,
-        "chart": chart_rows(rec), "today": today or dt.date.today(),
-        "annex": annex_markdown(sheet) if sheet else None,
-        "bullets": _bullets(form_sheet),
-    }
+    Raises:
+        EntryError: longer than ``MAX_TEXT`` characters once its spaces and line breaks are collapsed.
+    """
+    if text is None:
+        return None
+    line = " ".join(text.split())
+    if len(line) > MAX_TEXT:
+        raise EntryError(f"{what} est trop long ({len(line)} caractères) : {MAX_TEXT} au plus, sur une ligne.")
+    return line or None
 
 
-def _situation(kb: KnowledgeBase, rec: Recommendation) -> tuple[list[AnswerLine], list[AnswerLine]]:
-    """(free-text identity answers given, every other relevant question with its answer)."""
-    identity: list[AnswerLine] = []
-    situation: list[AnswerLine] = []
-    for question in (kb.questions[qid] for qid in rec.questions):
-        line = describe_answer(question, rec.answers.get(question.id))
-        if question.type == "text":
-            if line.kind != "unanswered":
-                identity.append(line)
-        else:
-            situation.append(line)
-    return identity, situation
+def undrawable(rec: Recommendation, *, description: str | None = None, byline: Byline | None = None) -> str:
+    """The characters of what the user typed (names, description, byline) that no installed font can
+    draw: a PDF would print them as empty boxes. Empty when all can be drawn (or fonts cannot be listed)."""
+    typed = [str(v) for v in rec.answers.values() if isinstance(v, str)]
+    typed += [t for t in (description, *(astuple(byline) if byline else ())) if t]
+    return missing_glyphs(" ".join(typed))
 
 
-def describe_answer(question: Question, value: Any) -> AnswerLine:
-    """How one normalised answer reads: its kind, plus choice labels or the formatted value."""
-    if value is None:
-        return AnswerLine(question, "unanswered")
-    if value == UNKNOWN:
-        return AnswerLine(question, "unknown")
-    if question.type == "single":
-        return AnswerLine(question, "choices", [_label(question, value)])
-    if question.type == "multiple":
-        return AnswerLine(question, "choices" if value else "none", [_label(question, v) for v in value])
-    if question.type == "boolean":
-        return AnswerLine(question, "yes" if value else "no")
-    if question.type == "number":
-        return AnswerLine(question, "number", value=format_number(value))
-    return AnswerLine(question, "text", value=value)
-
-
-def _label(question: Question, choice_id: str) -> str:
-    choice = question.choice(choice_id)
-    return choice.label if choice else choice_id
-
-
-def chart_rows(rec: Recommendation) -> list[ChartRow]:
-    """Bars for every form: ranked forms best first, then forms no answer touched, then excluded ones."""
-    best = max((f.score for f in rec.recommendations), default=0)
-    rows: list[tuple[str, str, str, str, int | None]] = [
-        (f.form, f.label, f.short_label, "ranked", f.score) for f in rec.recommendations]
-    rows += [(f.form, f.label, f.short_label, "discouraged", None) for f in rec.discouraged]
-    rows += [(f.form, f.label, f.short_label, "other", None) for f in rec.other_forms]
-    rows += [(f.form, f.label, f.short_label, "excluded", None) for f in rec.excluded]
-    width = max((len(r[2]) for r in rows), default=0)
-    result = []
-    for form, label, short, status, score in rows:
-        fraction = max(score, 0) / best if score is not None and best > 0 else 0.0
-        filled = round(TEXT_BAR_WIDTH * fraction)
-        result.append(ChartRow(form, label, short, status, score, round(fraction, 4),
-                               "█" * filled + "░" * (TEXT_BAR_WIDTH - filled), short.ljust(width)))
-    return result
-
-
-def _bullets(sheet: Sheet | None) -> Callable[[str], list[str]]:
-    """``bullets(section)`` for templates: they name the sheet sections they quote, Python does not."""
-    return lambda section: [strip_sheet_links(b) for b in sheet.bullets(section)] if sheet else []
+def undrawable_warning(rec: Recommendation, *, description: str | None = None,
+                       byline: Byline | None = None) -> str | None:
+    """A French warning when a PDF of this memo would show typed characters as empty boxes, else ``None``."""
+    missing = undrawable(rec, description=description, byline=byline)
+    return undrawable_message(missing) if missing else None

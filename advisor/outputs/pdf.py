@@ -103,6 +103,17 @@ def _font_count() -> int | None:
         fontconfig.FcConfigDestroy(config)
 
 
+def undrawable_message(characters: str) -> str:
+    """What to tell when typed characters have no glyph in any installed font (see ``glyphs.py``)."""
+    one = len(characters) == 1
+    shown = "le montre comme un carré vide" if one else "les montre comme des carrés vides"
+    return (f"aucune police installée ne sait dessiner {'ce caractère' if one else 'ces caractères'} de votre "
+            f"saisie : « {' '.join(characters)} ». Le PDF {shown}. "
+            f"Installez une police qui {'le' if one else 'les'} contient (sous Debian ou Ubuntu : "
+            "fonts-noto-color-emoji pour les émojis, fonts-wqy-microhei pour le chinois, le japonais et le coréen), "
+            "ou écrivez la note en HTML (-o note.html) et imprimez-la depuis un navigateur.")
+
+
 def _missing(what: str, install: str) -> str:
     return (f"impossible de produire un PDF : {what}. Installez {install}. Ou bien écrivez la note en HTML "
             "(-o note.html) et imprimez-la depuis un navigateur (Imprimer, puis Enregistrer au format PDF) : "

@@ -21,7 +21,6 @@ _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 _INLINE = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _HTML_SHEET_LINK = re.compile(r'href="([a-z][a-z0-9_]*)\.md(#[^"]*)?"')
 _MD_SHEET_LINK = re.compile(r"\[([^\]]+)\]\(([a-z][a-z0-9_]*)\.md(?:#[^)\s]*)?\)")
-_HEADING = re.compile(r"^(#{1,5}) ", flags=re.MULTILINE)
 # Characters that carry meaning in inline Markdown or HTML; user text is backslash-escaped so it
 # always reads as plain text (CommonMark allows a backslash before any ASCII punctuation).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~#!{}])")
@@ -60,11 +59,6 @@ def strip_sheet_links(text: str) -> str:
 def sheet_body(sheet: Sheet) -> str:
     """The sheet's Markdown without its H1 title (templates print the title themselves)."""
     return re.sub(r"\A\s*# .*\n", "", sheet.body, count=1)
-
-
-def annex_markdown(sheet: Sheet) -> str:
-    """A sheet body for a memo annex: headings one level down (the annex is an H2), no sheet links."""
-    return _HEADING.sub(r"#\1 ", strip_sheet_links(sheet_body(sheet))).strip()
 
 
 @cache
