@@ -56,7 +56,15 @@ def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:
     Raises:
         InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, or wrong shape.
     """
-    data = load_data_file(path)
+    return answers_from_data(load_data_file(path), path)
+
+
+def answers_from_data(data: Any, path: Path) -> tuple[dict[str, Any], str | None]:
+    """Check the shape of a parsed answers file (``path`` names it in messages); see ``read_answers_file``.
+
+    Raises:
+        InputFileError: wrong shape.
+    """
     if not isinstance(data, dict):
         raise InputFileError(path, "le fichier doit contenir une clé « answers » suivie des réponses "
                                    "(« question : réponse »), pas " + _kind(data) + ".")
@@ -81,6 +89,15 @@ def load_data_file(path: Path) -> Any:
     """
     with open_input(path) as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
+    return parse_data(raw, path)
+
+
+def parse_data(raw: bytes, path: Path) -> Any:
+    """Parse the bytes of a small YAML or JSON file (``path`` names it and its suffix picks JSON).
+
+    Raises:
+        InputFileError: larger than ``MAX_FILE_BYTES``, not UTF-8, or invalid syntax.
+    """
     if len(raw) > MAX_FILE_BYTES:
         raise InputFileError(path, f"fichier trop volumineux ({MAX_FILE_BYTES} octets au plus).")
     if not raw.strip():
@@ -95,7 +112,7 @@ def load_data_file(path: Path) -> Any:
         if path.suffix.lower() == ".json":
             return json.loads(text)
         return safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as err:
+    except (yaml.YAMLError, ValueError, RecursionError) as err:  # ValueError: JSON, or an integer of 5,000 digits
         line = getattr(getattr(err, "problem_mark", None), "line", getattr(err, "lineno", None))
         where = f" (ligne {line + 1 if isinstance(err, yaml.YAMLError) else line})" if line is not None else ""
         raise InputFileError(path, f"syntaxe YAML/JSON invalide{where}.") from None

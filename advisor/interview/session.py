@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..knowledge.models import UNKNOWN, Form, Question
-from ..reasoning.answers import Answers, fold
+from ..errors import AnswerError
+from ..reasoning.answers import Answers, fold, normalise_value
 from ..reasoning.result import ExcludedForm, Recommendation
-from ..wording import answer_text
+from ..wording import accepted, answer_text
 from .entry import BACK, FINISH, HELP, SKIPPED, EntryError, hint, parse_entry
 
 if TYPE_CHECKING:
@@ -210,6 +211,27 @@ class Interview:
             return Outcome("notice", current, message)
         self._cursor = position - 1
         return Outcome("back", self.kb.questions[self.history[self._cursor]])
+
+    def give(self, value: Any) -> Outcome:
+        """Answer the current question with a value already read (a form field, not a typed line).
+
+        The typing convention of ``answer`` does not apply, so a name may be « ? » or « fin »:
+        ``None`` skips an optional question, ``UNKNOWN`` is « je ne sais pas », and any other value
+        is read as in an answers file.
+
+        Raises:
+            AnswerError: the value does not fit the current question, or no question is pending.
+        """
+        question = self.current()
+        if question is None:
+            raise AnswerError("(relecture)", value, "une réponse à la question en cours", "aucune question en cours")
+        normalised = normalise_value(question, value)
+        if normalised is None and not question.optional:
+            raise AnswerError(question.id, value, accepted(question), "une réponse est attendue")
+        if (question.id in self.skipped) if normalised is None else self.answers.get(question.id) == normalised:
+            self._advance(question.id)
+            return Outcome("kept", question)
+        return self._set(question, normalised)
 
     def _set(self, question: Question, value: Any) -> Outcome:
         answers = {k: v for k, v in self.answers.items() if k != question.id}
