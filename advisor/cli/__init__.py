@@ -1,9 +1,10 @@
-"""Floor 4 — the ``advisor`` command line: a thin layer of click adapters over the library.
+"""Floor 5 — the ``advisor`` command line: a thin layer of click adapters over the library.
 
 Every command is a short function: parse options, call the library, print. Errors are turned into
 a one-line French message and an exit code in one place (``AdvisorGroup.invoke``):
 0 success, 2 a mistake the user can fix, 1 an internal error, 130 interrupted.
-May import every lower floor; nothing imports it but ``advisor.__main__``.
+May import every lower floor (``advisor serve`` starts the site of ``advisor.web``); nothing imports it but
+``advisor.__main__``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ COMMANDS = {
     "questions": ("recommend_cmd", "Liste les questions du conseiller et leurs choix."),
     "recommend": ("recommend_cmd", "Recommande des formes de coopération pour un fichier de réponses."),
     "rules": ("rules_cmd", "Outils pour les auteurs de règles (vérification, livre des règles)."),
+    "serve": ("serve_cmd", "Lance le site du conseiller (questionnaire, fiches, API) dans un navigateur."),
     "sheets": ("sheets_cmd", "Fiches ressources : les lire dans le terminal ou les publier en HTML."),
 }
 
