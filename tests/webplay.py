@@ -141,3 +141,35 @@ def answer_for(form: Form, answers: dict[str, Any]) -> tuple[str, list[str]]:
         return "continuer", form.options()[:1]
     numeric = any(f.get("inputmode") == "numeric" for f in form.fields if f.get("name") == "reponse")
     return "continuer", ["1000" if numeric else "Essai"]
+
+
+def step(client: Any, form: Form, action: str, values: list[str] | None = None, base: str = "") -> Any:
+    """Post one move of the interview page ``form``; returns the HTTP response."""
+    return client.post(f"{base}/questionnaire", data={"etat": form.hidden("etat"), "action": action,
+                                                      "reponse": values or []})
+
+
+def play(client: Any, answers: dict[str, Any], base: str = "", start: str = "/questionnaire",
+         limit: int = 60) -> tuple[Page, list[str]]:
+    """Answer every question a person with ``answers`` is asked, up to the review screen.
+
+    Returns the review page and the question ids in the order they were asked.
+    """
+    response = client.get(base + start)
+    page = Page.parse(response.text)
+    asked: list[str] = []
+    while page.question is not None and len(asked) < limit:
+        form = page.question
+        asked.append(form.question or "")
+        action, values = answer_for(form, answers)
+        response = step(client, form, action, values, base)
+        assert response.status_code == 200, (form.question, action, values, response.text[:2000])
+        page = Page.parse(response.text)
+    return page, asked
+
+
+def result(client: Any, review: Page, base: str = "") -> Page:
+    """From the review screen, the result page."""
+    response = step(client, review.form_with("resultat"), "resultat", base=base)
+    assert response.status_code == 200
+    return Page.parse(response.text)
