@@ -215,7 +215,10 @@ async def next_question(request: Request) -> Response:
         result = await run_in_threadpool(ask)
     except AnswerError as err:
         raise answer_problem(advisor.kb, err) from None
-    return JSONResponse(result.model_dump(mode="json", by_alias=True, exclude_none=True))
+    data = result.model_dump(mode="json", by_alias=True)
+    if result.question is not None:
+        data["question"] = result.question.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return JSONResponse(data)
 
 
 async def memo_file(request: Request) -> Response:
