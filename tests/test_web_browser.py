@@ -125,9 +125,10 @@ class Keyboard:
     def button(self, value: str) -> None:
         """Tab to the button of this action (or text) and press Enter; wait for the next page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
-        self.tab_to(lambda e: e.tag_name == "button" and value in (e.get_attribute("value"), e.text,
-                                                                     (e.get_attribute("formaction") or "").rsplit("/", 1)[-1]),
-                    f"le bouton {value}")
+        def names(e: WebElement) -> tuple[str | None, ...]:
+            return e.get_attribute("value"), e.text, (e.get_attribute("formaction") or "").rsplit("/", 1)[-1]
+
+        self.tab_to(lambda e: e.tag_name == "button" and value in names(e), f"le bouton {value}")
         self.press(Keys.ENTER)
         if value.endswith((".pdf", ".yaml", ".html", ".csv")):
             return  # a download: the page stays
@@ -254,7 +255,8 @@ def test_a_complete_interview_with_the_keyboard_only(browser, server: str, downl
         if len(actions) == 3 and not went_back:  # back once, and find the previous question again
             keys.button("retour")
             went_back = True
-            assert browser.find_element(By.CSS_SELECTOR, "form[data-question]").get_attribute("data-question") != question
+            shown = browser.find_element(By.CSS_SELECTOR, "form[data-question]").get_attribute("data-question")
+            assert shown != question
             continue
         if len(actions) == 1 and "erreur" not in AXE_PAGES and kb.questions[question].type != "text":
             keys.button("continuer")  # nothing chosen: the error is linked to the field

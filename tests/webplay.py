@@ -28,7 +28,8 @@ class Form:
         return next((b for b in self.buttons if b.get("value") == value), None)
 
     def options(self) -> list[str]:
-        return [f["value"] for f in self.fields if f.get("name") == "reponse" and f.get("type") in ("radio", "checkbox")]
+        return [f["value"] for f in self.fields
+                if f.get("name") == "reponse" and f.get("type") in ("radio", "checkbox")]
 
     def kind(self) -> str:
         types = {f.get("type") for f in self.fields if f.get("name") == "reponse"}

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..knowledge.models import UNKNOWN, Form, Question
 from ..errors import AnswerError
+from ..knowledge.models import UNKNOWN, Form, Question
 from ..reasoning.answers import Answers, fold, normalise_value
 from ..reasoning.result import ExcludedForm, Recommendation
 from ..wording import accepted, answer_text

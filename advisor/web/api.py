@@ -153,7 +153,8 @@ def answer_problem(kb: KnowledgeBase, err: AnswerError) -> WebError:
     """An answer that does not fit: 422, naming the question, the value and the values allowed."""
     question = kb.questions.get(err.question)
     extra: dict[str, Any] = {"field": f"answers.{err.question}", "question": err.question, "allowed": err.allowed}
-    if isinstance(err.value, (str, int, float, bool, type(None))) or isinstance(err.value, list) and len(err.value) < 50:
+    short = isinstance(err.value, list) and len(err.value) < 50
+    if short or isinstance(err.value, (str, int, float, bool, type(None))):
         extra["value"] = err.value
     if question is None:
         extra["allowed_values"] = list(kb.questions)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -114,8 +113,3 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def frame_policy(frame_ancestors: Sequence[str]) -> dict[str, Any]:
-    """The settings a page needs to write its own policy (same frame origins as the guard)."""
-    return {"frame_ancestors": list(frame_ancestors)}

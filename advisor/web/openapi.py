@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -60,7 +60,8 @@ def answers_schema(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def _components(kb: KnowledgeBase) -> dict[str, Any]:
-    models = [(m, "validation") for m in REQUESTS.values()] + [(m, "serialization") for m in RESPONSES.values()]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in REQUESTS.values()]
+    models += [(m, "serialization") for m in RESPONSES.values()]
     _, top = models_json_schema(models, ref_template="#/components/schemas/{model}")
     components: dict[str, Any] = top["$defs"]
     for model in REQUESTS.values():
@@ -89,8 +90,9 @@ def standalone(kb: KnowledgeBase, name: str) -> dict[str, Any]:
         if key not in needed:
             needed.add(key)
             todo |= _refs(components[key])
-    result = {"$schema": DIALECT, **schema, "$defs": {k: components[k] for k in sorted(needed)}}
-    return _rewrite_refs(result)
+    result: dict[str, Any] = _rewrite_refs({"$schema": DIALECT, **schema,
+                                            "$defs": {k: components[k] for k in sorted(needed)}})
+    return result
 
 
 def _refs(node: Any) -> set[str]:
@@ -117,7 +119,8 @@ def _json_body(schema: str) -> dict[str, Any]:
 
 
 def _reply(schema: str, text: str) -> dict[str, Any]:
-    return {"description": text, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    reference = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": text, "content": {"application/json": {"schema": reference}}}
 
 
 ERRORS = {status: _reply("ErrorBody", text) for status, text in (

@@ -32,9 +32,9 @@ STATUS_TEXT = {
     500: "Erreur interne du conseiller.",
     503: "Service momentanément indisponible.",
 }
-TITLES = {400: "Requête incorrecte", 404: "Page introuvable", 405: "Méthode non permise", 413: "Requête trop volumineuse",
-          415: "Type de contenu non pris en charge", 422: "Données incorrectes", 500: "Erreur interne",
-          503: "Service indisponible"}
+TITLES = {400: "Requête incorrecte", 404: "Page introuvable", 405: "Méthode non permise",
+          413: "Requête trop volumineuse", 415: "Type de contenu non pris en charge", 422: "Données incorrectes",
+          500: "Erreur interne", 503: "Service indisponible"}
 
 
 def package_version() -> str:
