@@ -351,3 +351,45 @@ def test_the_site_works_under_a_sub_path(web_app, advisor: Advisor) -> None:  # 
     assert "/conseiller/questionnaire" in home.links and "/conseiller/fiches/" in home.links
     review, _ = play(client, advisor.kb.example("afeji").answers)
     assert review.form_with("resultat").action == "/conseiller/questionnaire"
+
+
+# --- valid HTML ----------------------------------------------------------------------------------------
+
+def every_page_type(client, advisor: Advisor) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """One page of each kind: home, each question type, an error, review, result, sheets, rules, API, 404."""
+    pages = {url: client.get(url).text for url in ("/", "/api", "/nulle-part", "/fiches/", "/fiches/gme.html",
+                                                   "/fiches/regles/", "/fiches/regles/forme-gme.html",
+                                                   "/fiches/regles/question-goals.html")}
+    for answers in (advisor.kb.example("gme-brunoy").answers, {"goals": ["long_term_unemployment"]}):
+        page = Page.parse(client.get("/questionnaire").text)
+        while page.question is not None:
+            question = advisor.kb.questions[page.question.question]  # type: ignore[index]
+            response = step(client, page.question, *answer_for(page.question, answers))
+            pages.setdefault(f"question {question.type}", response.text)
+            page = Page.parse(response.text)
+        pages["review"] = response.text
+        pages["result"] = step(client, page.form_with("resultat"), "resultat").text
+    page = Page.parse(client.get("/questionnaire").text)
+    while page.question is not None and page.question.kind() == "text":
+        page = Page.parse(step(client, page.question, "passer").text)
+    pages["question error"] = step(client, page.question, "continuer", []).text
+    assert 'id="erreur"' in pages["question error"]
+    return pages
+
+
+def test_every_page_type_is_valid_html_with_its_references_resolved(client, advisor: Advisor) -> None:  # type: ignore[no-untyped-def]
+    html5lib = pytest.importorskip("html5lib", reason="html5lib (extra test) n'est pas installé")
+    pages = every_page_type(client, advisor)
+    kinds = {"question single", "question multiple", "question boolean", "question number", "question text"}
+    assert kinds <= set(pages)
+    for name, html in pages.items():
+        html5lib.HTMLParser(strict=True).parse(html)  # raises on the first parse error
+        assert '<html lang="fr">' in html, name
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), f"{name}: identifiants en double"
+        for target in re.findall(r'<label for="([^"]+)"', html):
+            assert target in ids, f"{name}: étiquette sans champ {target}"
+        for described in re.findall(r'aria-(?:describedby|labelledby)="([^"]+)"', html):
+            assert set(described.split()) <= set(ids), f"{name}: {described}"
+        external = re.search(r'<(?:link|script|img)[^>]+(?:src|href)="(?:https?:)?//', html)
+        assert not external, f"{name}: ressource externe"
