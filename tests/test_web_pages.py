@@ -393,3 +393,15 @@ def test_every_page_type_is_valid_html_with_its_references_resolved(client, advi
             assert set(described.split()) <= set(ids), f"{name}: {described}"
         external = re.search(r'<(?:link|script|img)[^>]+(?:src|href)="(?:https?:)?//', html)
         assert not external, f"{name}: ressource externe"
+
+
+def test_fin_goes_to_the_review_once_the_verdict_can_no_longer_change(client, advisor: Advisor) -> None:  # type: ignore[no-untyped-def]
+    answers = advisor.kb.example("afeji").answers
+    page = Page.parse(client.get("/questionnaire").text)
+    while page.question is not None and page.question.button("fin") is None:
+        page = Page.parse(step(client, page.question, *answer_for(page.question, answers)).text)
+    assert page.question is not None, "the afeji interview settles before its last question"
+    assert "ne peuvent plus changer la forme recommandée" in page.text
+    review = Page.parse(step(client, page.question, "fin").text)
+    assert review.h1 == "Relecture de vos réponses"
+    assert "Questions restantes passées" in review.text

@@ -24,6 +24,7 @@ from ..knowledge.models import UNKNOWN, Question
 from ..reasoning.advisor import Advisor
 from ..wording import answer_text, plural
 from .flow import Step, advisor_for, move
+from .guard import BodyTooLarge
 from .render import WebError, page, site_of
 from .state import FIELD, PageState, StateError, decode, encode
 
@@ -69,11 +70,9 @@ async def read_form(request: Request, files: int = 0) -> FormData:
         raise WebError(415, "Cette adresse attend un formulaire de la page, pas un autre type de contenu.")
     try:
         return await request.form(max_files=files, max_fields=MAX_FIELDS, max_part_size=MAX_FILE_BYTES + 1024)
-    except WebError:
+    except BodyTooLarge:
         raise
-    except Exception as err:  # noqa: BLE001 - starlette reports malformed multipart bodies as HTTP 400 in English
-        if getattr(err, "status_code", 400) == 413:
-            raise
+    except Exception:  # noqa: BLE001 - starlette reports malformed multipart bodies as HTTP 400 in English
         raise WebError(400, "Le formulaire envoyé est mal formé ou trop chargé : rechargez la page et "
                             "réessayez.") from None
 
