@@ -24,7 +24,7 @@ from ..knowledge.base import KnowledgeBase
 from ..knowledge.models import UNKNOWN, Question
 from ..outputs import memo
 from ..reasoning.advisor import Advisor
-from .render import WebError, site_of
+from .responses import WebError, site_of
 from .state import MAX_DESCRIPTION
 
 Body = TypeVar("Body", bound=BaseModel)

@@ -23,7 +23,7 @@ from ..knowledge.base import load_knowledge_base
 from ..reasoning.advisor import Advisor
 from . import api, downloads, openapi, pages, sheets
 from .guard import Guard, check_origins
-from .render import Site, http_error, internal_error
+from .responses import Site, http_error, internal_error
 
 ENV_DATA_DIR = "ADVISOR_DATA_DIR"
 ENV_DATE = "ADVISOR_DATE"

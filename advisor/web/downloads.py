@@ -18,7 +18,7 @@ from ..files import dump_answers
 from ..outputs import compare, memo
 from .flow import Step
 from .pages import interview_step, read_form, read_state, text_field
-from .render import WebError, site_of
+from .responses import WebError, site_of
 from .state import FIELD
 
 CSV_BOM = "\ufeff"  # spreadsheets in French read UTF-8 CSV correctly only with it

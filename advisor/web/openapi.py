@@ -19,7 +19,7 @@ from ..knowledge.base import KnowledgeBase
 from ..reasoning.result import Recommendation
 from ..wording import MAX_TEXT
 from . import api
-from .render import WebError, base_path, page, site_of
+from .responses import WebError, base_path, page, site_of
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REQUESTS: dict[str, type[BaseModel]] = {"advise-request": api.AdviseRequest, "memo-request": api.MemoRequest,

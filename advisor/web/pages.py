@@ -25,7 +25,7 @@ from ..reasoning.advisor import Advisor
 from ..wording import answer_text, plural
 from .flow import Step, advisor_for, move
 from .guard import BodyTooLarge
-from .render import WebError, page, site_of
+from .responses import WebError, page, site_of
 from .state import FIELD, PageState, StateError, decode, encode
 
 MAX_FIELDS = 200  # a question has at most a few dozen choices

@@ -20,7 +20,7 @@ from ..knowledge.base import KnowledgeBase
 from ..outputs.render import environment
 from ..outputs.site import site_pages
 from .guard import content_security_policy
-from .render import StaticPage, WebError, base_path, site_of
+from .responses import StaticPage, WebError, base_path, site_of
 
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 ASSETS = {"site.css": ("web/site.css.j2", "text/css; charset=utf-8"),
