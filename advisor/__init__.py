@@ -16,7 +16,8 @@ The package is built in floors that import only downward (a test checks it)::
     reasoning/                  raw answers → Recommendation (engine bridge, verdict, what-if)
     interview/ outputs/ batch/  the questionnaire state machine; memos, site, rule book; batch mode
     scenarios                   ``advisor rules check``
-    cli/                        the command line (click adapters only)
+    web/                        the site and the HTTP API (Starlette adapters only)
+    cli/                        the command line (click adapters only), which also starts the site
 """
 
 from __future__ import annotations

@@ -76,7 +76,15 @@ def read_answers(path: Path, kb: KnowledgeBase | None = None) -> AnswersFile:
     Raises:
         InputFileError: unreadable, too big, not UTF-8, not YAML/JSON, wrong shape, or a bad description.
     """
-    data = load_data_file(path, aliases=False)
+    return answers_from_data(load_data_file(path, aliases=False), path, kb)
+
+
+def answers_from_data(data: Any, path: Path, kb: KnowledgeBase | None = None) -> AnswersFile:
+    """Check the shape of a parsed answers file (``path`` names it in messages); see ``read_answers``.
+
+    Raises:
+        InputFileError: wrong shape, or a bad description or version.
+    """
     if not isinstance(data, dict):
         raise InputFileError(path, "le fichier doit contenir une clé « answers » suivie des réponses "
                                    "(« question : réponse »), pas " + _kind(data) + ".")
@@ -119,12 +127,21 @@ def load_data_file(path: Path, *, aliases: bool = True) -> Any:
     """Parse a small YAML or JSON file safely, with French errors.
 
     Raises:
-        InputFileError: unreadable, larger than ``MAX_FILE_BYTES``, not UTF-8, invalid syntax, or
-            refused by the checks of ``reading.safe_load`` (keys twice, deep nesting, huge numbers,
-            aliases when ``aliases`` is false).
+        InputFileError: unreadable, or as ``parse_data``.
     """
     with open_input(path) as handle:
         raw = handle.read(MAX_FILE_BYTES + 1)
+    return parse_data(raw, path, aliases=aliases)
+
+
+def parse_data(raw: bytes, path: Path, *, aliases: bool = True) -> Any:
+    """Parse the bytes of a small YAML or JSON file (``path`` names it and its suffix picks JSON).
+
+    Raises:
+        InputFileError: larger than ``MAX_FILE_BYTES``, not UTF-8, invalid syntax, or refused by the
+            checks of ``reading.safe_load`` (keys twice, deep nesting, huge numbers, aliases when
+            ``aliases`` is false).
+    """
     if len(raw) > MAX_FILE_BYTES:
         raise InputFileError(path, "fichier trop volumineux (1 Mo au plus) : un fichier de réponses fait quelques "
                                    "kilo-octets ; vérifiez que c'est le bon fichier.")

@@ -352,6 +352,40 @@ def bench_memo(kb: KnowledgeBase, runs: int) -> list[Figure]:
     return figures
 
 
+def bench_web(kb: KnowledgeBase, users: int, interviews: int, limit_s: float) -> list[Figure]:
+    """The site under load on 127.0.0.1: see ``web_load.py``."""
+    try:
+        from bench.web_load import advise_baseline, percentile, run_load
+    except ImportError as err:
+        return [Figure("site web sous charge", None, "ms", None, f"non mesuré : {err}")]
+    workers = os.cpu_count() or 1
+
+    def answers(rng: random.Random) -> dict[str, Any]:
+        return random_answers(kb, rng)
+
+    try:
+        timings, wall = run_load(kb.root, answers, users, interviews, workers, limit_s)
+    except Exception as err:  # noqa: BLE001 - the web extra missing, a port refused: reported, not fatal
+        return [Figure("site web sous charge", None, "ms", None, f"non mesuré : {str(err).splitlines()[-1][:100]}")]
+    health = percentile(timings.health, 50)
+    advise = advise_baseline(answers, kb.root, 50)
+    page50, page95 = percentile(timings.pages, 50), percentile(timings.pages, 95)
+    result50, result95 = percentile(timings.results, 50), percentile(timings.results, 95)
+    count = len(timings.pages) + len(timings.results)
+    who = f"{users} personnes simultanées, {workers} processus serveur"
+    return [
+        Figure("GET /sante p50 (référence : HTTP seul)", health, "ms", None, who),
+        Figure("advise(explain=True) p50 dans le processus (référence)", advise, "ms", None,
+               "le calcul d'une page de résultat, sans HTTP"),
+        Figure("page du questionnaire p50", page50, "ms", None, f"soit ×{_num(page50 / health)} GET /sante ; {who}"),
+        Figure("page du questionnaire p95", page95, "ms", 500.0, f"{len(timings.pages)} pages"),
+        Figure("page du résultat p50", result50, "ms", None, f"soit ×{_num(result50 / advise)} advise(explain=True)"),
+        Figure("page du résultat p95", result95, "ms", 2000.0, f"{len(timings.results)} résultats"),
+        Figure("débit du site", count / wall if wall else None, "pages/s", None,
+               f"{timings.interviews} entretiens complets en {_num(wall)} s ; {timings.errors} erreurs HTTP"),
+    ]
+
+
 def _timed(call: Callable[[], Any]) -> float:
     start = time.perf_counter()
     call()
@@ -404,6 +438,9 @@ def sections(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[Knowledg
         yield "mémoire", lambda kb: bench_rss(kb, 10_000 if quick else 100_000)
     if "memo" in args.only:
         yield "note d'orientation", lambda kb: bench_memo(kb, 3 if quick else 10)
+    if "web" in args.only:
+        yield "site web sous charge", lambda kb: bench_web(kb, 4 if quick else 8, 2 if quick else 5,
+                                                          60 if quick else 180)
 
 
 def main() -> None:
@@ -411,8 +448,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="échantillons réduits (environ 30 s)")
     parser.add_argument("--markdown", action="store_true", help="tableau au format Markdown")
     parser.add_argument("--data-dir", default=None, help="dossier de la base de connaissances")
-    parser.add_argument("--only", nargs="+", default=["latency", "cold", "batch", "rss", "memo"],
-                        choices=["latency", "cold", "batch", "rss", "memo"], help="mesures à faire")
+    parser.add_argument("--only", nargs="+", default=["latency", "cold", "batch", "rss", "memo", "web"],
+                        choices=["latency", "cold", "batch", "rss", "memo", "web"], help="mesures à faire")
     parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:

@@ -74,3 +74,26 @@ def invoke(runner: CliRunner):  # type: ignore[no-untyped-def]
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
         return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     return run
+
+
+def need(module: str, extra: str) -> None:
+    """Skip when an optional extra is missing on a developer's machine; in CI (``CI`` set) it must be there."""
+    if not os.environ.get("CI"):
+        pytest.importorskip(module, reason=f"l'extra « {extra} » n'est pas installé : pip install -e '.[{extra}]'")
+
+
+@pytest.fixture(scope="session")
+def web_app(advisor: Advisor):  # type: ignore[no-untyped-def]
+    """The site and API over the real knowledge base, consulting as of ``TODAY``."""
+    need("starlette", "web")
+    from advisor.web.app import create_app
+
+    return create_app(advisor, as_of=TODAY)
+
+
+@pytest.fixture
+def client(web_app):  # type: ignore[no-untyped-def]
+    """An HTTP client of the app (server errors are raised in the test)."""
+    from starlette.testclient import TestClient
+
+    return TestClient(web_app)

@@ -53,7 +53,7 @@ def readme_install_command() -> str:
     for block in blocks:
         for line in block.splitlines():
             if "CPPFLAGS=" in line and re.search(r"pip install\b.*\s(-e\s+)?[\"']?\.(\[[\w,]+\])?[\"']?(\s|$)", line):
-                return line.strip()
+                return re.sub(r"\s*&&\s*\S*advisor\b.*$", "", line.strip())  # install only: not « advisor serve »
     return DEFAULT_COMMAND
 
 

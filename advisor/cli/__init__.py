@@ -1,4 +1,4 @@
-"""Floor 4 — the ``advisor`` command line: a thin layer of click adapters over the library.
+"""Floor 5 — the ``advisor`` command line: a thin layer of click adapters over the library.
 
 Every command is a short function: parse options, call the library, print. Errors are turned into
 a one-line French message and an exit code in one place (``AdvisorGroup.invoke``):
@@ -6,7 +6,8 @@ a one-line French message and an exit code in one place (``AdvisorGroup.invoke``
 away (``advisor questions | head -1``) ends the command quietly with 0; characters the console
 cannot show are replaced (``console.py``). ``--no-color`` is accepted before or after the command
 name; ``NO_COLOR`` counts when it is set and not empty (no-color.org).
-May import every lower floor; nothing imports it but ``advisor.__main__``.
+May import every lower floor (``advisor serve`` starts the site of ``advisor.web``); nothing imports it
+but ``advisor.__main__``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ COMMANDS = {
     "questions": ("recommend_cmd", "Liste les questions du conseiller et leurs choix."),
     "recommend": ("recommend_cmd", "Recommande des formes de coopération pour un fichier de réponses."),
     "rules": ("rules_cmd", "Outils pour les auteurs de règles (vérification, livre des règles)."),
+    "serve": ("serve_cmd", "Lance le site du conseiller (questionnaire, fiches, API) dans un navigateur."),
     "sheets": ("sheets_cmd", "Fiches ressources : les lire dans le terminal ou les publier en HTML."),
 }
 

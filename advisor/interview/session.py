@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EntryError
+from ..errors import AnswerError, EntryError
 from ..knowledge.models import UNKNOWN, Question
-from ..reasoning.answers import NO_WORDS, YES_WORDS, Answers, fold
+from ..reasoning.answers import NO_WORDS, YES_WORDS, Answers, fold, normalise_value
 from ..reasoning.lookahead import StillOpen, still_open
 from ..reasoning.result import ExcludedForm, Recommendation
-from ..wording import answer_text
+from ..wording import accepted, answer_text
 from .entry import BACK, FINISH, HELP, SKIPPED, hint, parse_entry, unreadable
 from .outcomes import Outcome, Progress, ReviewItem, Status
 
@@ -194,6 +194,27 @@ class Interview:
             return Outcome("notice", current, message)
         self._cursor = position - 1
         return Outcome("back", self.kb.questions[self.history[self._cursor]])
+
+    def give(self, value: Any) -> Outcome:
+        """Answer the current question with a value already read (a form field, not a typed line).
+
+        The typing convention of ``answer`` does not apply, so a name may be « ? » or « fin »:
+        ``None`` skips an optional question, ``UNKNOWN`` is « je ne sais pas », and any other value
+        is read as in an answers file.
+
+        Raises:
+            AnswerError: the value does not fit the current question, or no question is pending.
+        """
+        question = self.current()
+        if question is None:
+            raise AnswerError("(relecture)", value, "une réponse à la question en cours", "aucune question en cours")
+        normalised = normalise_value(question, value)
+        if normalised is None and not question.optional:
+            raise AnswerError(question.id, value, accepted(question), "une réponse est attendue")
+        if (question.id in self.skipped) if normalised is None else self.answers.get(question.id) == normalised:
+            self._advance(question.id)
+            return Outcome("kept", question)
+        return self._set(question, normalised)
 
     def _set(self, question: Question, value: Any) -> Outcome:
         """Give ``question`` this answer (``None``: skipped), after a confirmation if it removes others."""

@@ -34,6 +34,15 @@ def _form_rank(kb: KnowledgeBase, sheet: Sheet) -> int:
     return sheets.index(sheet.id) if sheet.id in sheets else len(sheets)
 
 
+def site_pages(kb: KnowledgeBase) -> dict[str, str]:
+    """Every page of the site by its relative path: the index, one page per sheet, the rule book in ``regles/``."""
+    pages = {f"{sheet.id}.html": render_sheet_page(kb, sheet) for sheet in kb.sheets.values()}
+    pages["index.html"] = render_index(kb, [(f"{RULEBOOK_DIR}/index.html", "Les règles du conseiller (pour les "
+                                                                             "auditeurs et les auteurs de règles)")])
+    pages.update({f"{RULEBOOK_DIR}/{name}": html for name, html in render_rulebook(kb, "../").items()})
+    return pages
+
+
 def export_site(kb: KnowledgeBase, folder: Path, force: bool = False) -> list[Path]:
     """Write the static site into ``folder`` (created if missing) and return the files written.
 
@@ -41,10 +50,7 @@ def export_site(kb: KnowledgeBase, folder: Path, force: bool = False) -> list[Pa
         OutputError: the folder is a file, cannot be created, or holds files that would be
             overwritten without ``force``.
     """
-    pages = {f"{sheet.id}.html": render_sheet_page(kb, sheet) for sheet in kb.sheets.values()}
-    pages["index.html"] = render_index(kb, [(f"{RULEBOOK_DIR}/index.html", "Les règles du conseiller (pour les "
-                                                                             "auditeurs et les auteurs de règles)")])
-    pages.update({f"{RULEBOOK_DIR}/{name}": html for name, html in render_rulebook(kb, "../").items()})
+    pages = site_pages(kb)
     prepare_folder(folder, list(pages), force)
     (folder / RULEBOOK_DIR).mkdir(exist_ok=True)
     written = []
