@@ -7,7 +7,8 @@ a table of contents only with --full, and fonts for emoji and Chinese names (or 
 
 Every PDF is printed once, in one module-scoped pass spread over the processor's cores: 98 PDFs (each
 example twice, each scenario once), about 48 CPU-seconds, so some 25 seconds on two idle cores. The first
-page of each example is also rendered to PNG in the pass's temporary folder (``memos0/<example>-1.png``), to be looked at when the layout changes.
+page of each example is also rendered to PNG in the pass's temporary folder (``memos0/<example>-1.png``),
+to be looked at when the layout changes.
 """
 
 from __future__ import annotations

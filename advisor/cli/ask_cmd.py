@@ -20,11 +20,12 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import OutputError
+from ..errors import EntryError, OutputError
 from ..files import AnswersFile, check_writable, read_answers, write_atomic
 from ..interview.session import Interview
+from ..knowledge.text import description_problem
 from ..outputs import memo as memos
-from ..wording import plural
+from ..wording import MAX_TEXT, plural
 from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
 from .ask_io import Dialogue, Saver, Stopped, UndecodableInput, ignore_stop_signals, stop_signals
 from .ask_view import View, resumed, status_line, summaries
@@ -79,6 +80,8 @@ def ask(state: State, save_path: Path | None, no_save: bool, answers_path: Path 
     try:
         with stop_signals():
             _run(View(dialogue, interview), dialogue, interview, saver)
+            if saver.description is None and saver.enabled:
+                saver.description = _describe(dialogue)
     except (EOFError, KeyboardInterrupt) as stop:
         _stop(interview, saver, state, "Fin de l'entrée : questionnaire interrompu." if isinstance(stop, EOFError)
               else "Questionnaire interrompu.", EXIT_INTERRUPTED)
@@ -122,6 +125,28 @@ def _conclude(state: State, interview: Interview, saver: Saver, dialogue: Dialog
             "" if kept == saver.path else f" Pour les reprendre : {_resume(state, kept, save=False)}"))
     elif not saver.enabled:
         dialogue.say("Réponses non enregistrées (--no-save).", dim=True)
+
+
+def _describe(dialogue: Dialogue) -> str | None:
+    """The project in one optional line, for the memo (Enter or the end of the input: none)."""
+    dialogue.say()
+    dialogue.say(memos.DESCRIPTION_PROMPT)
+    for _ in range(3):
+        try:
+            line = dialogue.read()
+        except EOFError:
+            return None
+        try:
+            text = memos.one_line(line)
+        except EntryError:
+            dialogue.say(f"Description trop longue : {MAX_TEXT} caractères au plus, sur une ligne. Recommencez, "
+                         "ou appuyez sur Entrée pour passer.")
+            continue
+        problem = description_problem(text) if text else None
+        if problem is None:
+            return text
+        dialogue.say(f"Description non retenue : {problem}. Recommencez, ou appuyez sur Entrée pour passer.")
+    return None
 
 
 def _check_files(save: Path | None, no_save: bool, answers: Path | None, memo: Path | None, force: bool) -> None:
