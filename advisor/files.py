@@ -110,7 +110,7 @@ def answers_from_data(data: Any, path: Path, kb: KnowledgeBase | None = None) ->
     if kb is not None:
         upgraded = upgrade(kb.meta, answers, version)
         answers, notices = upgraded.answers, tuple(upgraded.notices)
-    return AnswersFile(answers, tidy_lines(description) if description else None, version, notices)
+    return AnswersFile(answers, (tidy_lines(description) or None) if description else None, version, notices)
 
 
 def read_answers_file(path: Path) -> tuple[dict[str, Any], str | None]:

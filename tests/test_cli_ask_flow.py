@@ -35,6 +35,18 @@ def test_finishing_without_save_keeps_the_answers_in_a_new_file(invoke, advisor:
     assert [(f.form, f.variant) for f in kept.recommendations] == [(f.form, f.variant) for f in given.recommendations]
 
 
+def test_ask_ends_by_asking_for_a_one_line_description_kept_in_the_file_and_the_memo(  # type: ignore[no-untyped-def]
+        invoke, advisor: Advisor, tmp_path: Path) -> None:
+    saved, memo = tmp_path / "r.yaml", tmp_path / "note.md"
+    lines = play(Interview(advisor), scenario_answers("ptce"))
+    result = invoke("ask", "--save", str(saved), "--memo", str(memo),
+                    input="\n".join([*lines, "", "Une   légumerie partagée\u0007 ?", "Une légumerie partagée"]) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "votre projet de coopération" in result.output and "Description non retenue" in result.output
+    assert read_answers_file(saved)[1] == "Une légumerie partagée"
+    assert "Une légumerie partagée" in memo.read_text(encoding="utf-8")
+
+
 def test_no_save_keeps_nothing_even_when_interrupted(invoke, advisor: Advisor, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     lines = play(Interview(advisor), scenario_answers("ptce"))
     finished = invoke("ask", "--no-save", input=session(lines))

@@ -22,6 +22,7 @@ from advisor import Advisor, KnowledgeBase
 from advisor.cli import cli
 from advisor.files import dump_answers, read_answers_file
 from advisor.interview.session import Interview
+from advisor.knowledge.text import description_problem, tidy_lines
 from tests.conftest import ROOT
 from tests.test_cli_ask import isolated, play, scenario_answers  # noqa: F401 - the autouse fixture
 
@@ -106,14 +107,14 @@ def test_sigterm_and_sighup_keep_the_answers(advisor: Advisor, tmp_path: Path, s
     assert "Traceback" not in err
 
 
-def test_the_saved_file_of_a_hostile_description_reads_back(runner: CliRunner, tmp_path: Path) -> None:
+def test_a_hostile_description_is_refused_at_input_with_a_message(runner: CliRunner, tmp_path: Path) -> None:
+    """DEL in a description (f07) is refused when the file is read, naming the character: nothing is written."""
     saved = tmp_path / "s.yaml"
     result = runner.invoke(cli, ["ask", "--answers", str(HOSTILE / "f07-desc-del.yaml"), "--save", str(saved)],
                            input="1\n")
-    assert result.exit_code == 130, result.output
-    answers, description = read_answers_file(saved)
-    assert description == "Projet\x7f commun" and answers["structure_types"] == ["aci"]
-    assert runner.invoke(cli, ["recommend", str(saved)]).exit_code == 0
+    assert result.exit_code == 2, result.output
+    assert "caractère de contrôle" in result.stderr and "U+007F" in result.stderr
+    assert not saved.exists()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -121,6 +122,9 @@ def test_the_saved_file_of_a_hostile_description_reads_back(runner: CliRunner, t
 def test_whatever_text_is_dumped_reads_back_the_same(kb: KnowledgeBase, tmp_path: Path, text: str) -> None:
     """Everything ``ask`` writes is read back by the same loader (controls, DEL, U+FFFF, line separators…)."""
     path = tmp_path / "r.yaml"
-    path.write_text(dump_answers(kb, {"structure_name": text, "goals": ["market"]}, text), encoding="utf-8")
+    accepted = description_problem(text) is None  # a description with controls is refused at input
+    path.write_text(dump_answers(kb, {"structure_name": text, "goals": ["market"]}, text if accepted else None),
+                    encoding="utf-8")
     answers, description = read_answers_file(path)
-    assert answers == {"structure_name": text, "goals": ["market"]} and description == text
+    assert answers == {"structure_name": text, "goals": ["market"]}
+    assert description == ((tidy_lines(text) or None) if accepted else None)

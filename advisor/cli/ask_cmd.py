@@ -80,7 +80,7 @@ def ask(state: State, save_path: Path | None, no_save: bool, answers_path: Path 
     try:
         with stop_signals():
             _run(View(dialogue, interview), dialogue, interview, saver)
-            if saver.description is None and saver.enabled:
+            if saver.description is None and (saver.enabled or memo_path is not None):  # somewhere to keep it
                 saver.description = _describe(dialogue)
     except (EOFError, KeyboardInterrupt) as stop:
         _stop(interview, saver, state, "Fin de l'entrée : questionnaire interrompu." if isinstance(stop, EOFError)
