@@ -15,7 +15,7 @@ from advisor.files import read_answers_file
 from advisor.interview.session import Interview
 from advisor.knowledge.models import UNKNOWN
 from tests.test_cli_ask import isolated, play, scenario_answers, session  # noqa: F401 - the autouse fixture
-from tests.test_questionnaire import typed
+from tests.test_questionnaire import typed, typed_until_settled
 
 KEPT = re.compile(r"Vos réponses sont enregistrées dans (\S+\.yaml)\.")
 DEFAULT_NAME = re.compile(r"^reponses-conseiller-\d{8}-\d{6}(-\d+)?\.yaml$")
@@ -100,14 +100,7 @@ def test_a_goal_added_and_removed_at_review_keeps_and_restores_the_market_answer
 # --- 3. « fin » ----------------------------------------------------------------------------
 
 def test_fin_goes_to_the_review_and_the_notice_comes_once(invoke, advisor: Advisor, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
-    profile = advisor.validate(kb.example("gme-brunoy").answers)
-    interview = Interview(advisor)
-    lines = []
-    while (question := interview.current()) is not None:
-        lines.append(typed(question, profile.get(question.id, UNKNOWN if question.allow_unknown else None)))
-        outcome = interview.answer(lines[-1])
-        if outcome.status is not None and outcome.status.settled:
-            break
+    interview, lines = typed_until_settled(advisor, kb.example("gme-brunoy").answers)
     assert interview.current() is not None, "the verdict should settle before the last question"
     lines.append("fin")
     result = invoke("ask", "--no-save", input=session(lines))

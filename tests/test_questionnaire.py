@@ -42,6 +42,19 @@ def typed(question: Question, value: Any) -> str:
     return str(value)
 
 
+def typed_until_settled(advisor: Advisor, answers: Mapping[str, Any]) -> tuple[Interview, list[str]]:
+    """Type ``answers`` (« je ne sais pas » for the others) until the interview says the verdict is settled."""
+    profile = advisor.validate(answers)
+    interview = Interview(advisor)
+    lines: list[str] = []
+    while (question := interview.current()) is not None:
+        lines.append(typed(question, profile.get(question.id, UNKNOWN if question.allow_unknown else None)))
+        outcome = interview.answer(lines[-1])
+        if outcome.status is not None and outcome.status.settled:
+            break
+    return interview, lines
+
+
 def answer_all(interview: Interview, values: Mapping[str, Any]) -> list[str]:
     """Answer every question asked, in whatever order the advisor chooses; returns the asked ids."""
     asked = []

@@ -17,10 +17,9 @@ import pytest
 from advisor import Advisor, KnowledgeBase
 from advisor.files import read_answers_file
 from advisor.interview.session import Interview
-from advisor.knowledge.models import UNKNOWN
 from tests.conftest import TOY_ROOT
 from tests.test_cli_ask import play, scenario_answers
-from tests.test_questionnaire import typed
+from tests.test_questionnaire import typed_until_settled
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -176,14 +175,7 @@ def test_a_selection_is_edited_with_plus_and_minus_and_confirmed_in_a_terminal(t
 
 def test_fin_in_a_terminal_goes_to_the_review(tmp_path: Path, advisor: Advisor, kb: KnowledgeBase) -> None:
     """Item 3: the notice once, then « fin » shows the review screen (not a bare prompt)."""
-    profile = advisor.validate(kb.example("gme-brunoy").answers)
-    interview = Interview(advisor)
-    lines = []
-    while (question := interview.current()) is not None:
-        lines.append(typed(question, profile.get(question.id, UNKNOWN if question.allow_unknown else None)))
-        outcome = interview.answer(lines[-1])
-        if outcome.status is not None and outcome.status.settled:
-            break
+    interview, lines = typed_until_settled(advisor, kb.example("gme-brunoy").answers)
     child = spawn(tmp_path, "ask", "--no-save")
     try:
         type_lines(child, lines)
