@@ -253,7 +253,7 @@ def test_missing_system_libraries_give_a_french_message_and_print_nothing(
 
 @needs_pdf
 def test_missing_fonts_give_a_french_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(memo_module, "_font_count", lambda: 0)
+    monkeypatch.setattr(pdf_module, "_font_count", lambda: 0)
     with pytest.raises(PdfUnavailableError, match="aucune police") as caught:
         pdf_module.html_to_pdf("<p>x</p>")
     assert "fonts-dejavu-core" in str(caught.value) and "-o note.html" in str(caught.value)
