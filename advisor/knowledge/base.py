@@ -71,6 +71,19 @@ class KnowledgeBase:
         self._by_form: dict[str, list[Rule]] = {form_id: [] for form_id in self.forms}
         for rule in self.rules:
             self._by_form[self.rule_form[rule.id]].append(rule)
+        self._compared: dict[str, set[int]] | None = None
+
+    def compared_numbers(self, question_id: str) -> set[int]:
+        """Each integer that a rule or relevance condition compares this question with, and its two
+        neighbours: the values worth trying around the thresholds (``advisor.reasoning.whatif``)."""
+        if self._compared is None:
+            compared: dict[str, set[int]] = {}
+            conditions = [r.when for r in self.rules] + [cond for _, cond in self.question_conditions()]
+            for test in (node for cond in conditions for node in _nodes(cond) if node.question is not None):
+                if isinstance(test.value, int):
+                    compared.setdefault(test.question, set()).update({test.value - 1, test.value, test.value + 1})
+            self._compared = compared
+        return set(self._compared.get(question_id, ()))
 
     def horizon(self, horizon_id: str) -> Horizon:
         """The dated alert with this id."""

@@ -18,6 +18,7 @@ from ..knowledge.models import Question
 from . import whatif
 from .answers import Answers, iter_unknown, normalise
 from .engine import Engine
+from .neighbours import Neighbourhood, RuleIndex
 from .relevance import Relevance
 from .result import Recommendation
 from .verdict import Verdict, situation
@@ -38,6 +39,7 @@ class Advisor:
             the plain-Python reference evaluator).
         order: ``smart`` asks first the question that would change the verdict the most;
             ``file`` follows ``rules/questions.yaml``.
+        index: the rules indexed by question (shared by the fast ``searcher``; built when omitted).
 
     Raises:
         KnowledgeBaseError: the packaged knowledge base is invalid (``kb`` omitted).
@@ -45,7 +47,7 @@ class Advisor:
     """
 
     def __init__(self, kb: KnowledgeBase | None = None, consultant: Consultant | None = None,
-                 order: Literal["smart", "file"] = "smart") -> None:
+                 order: Literal["smart", "file"] = "smart", *, index: RuleIndex | None = None) -> None:
         self.kb = kb if kb is not None else load_knowledge_base()
         self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb)
         self.order = order
@@ -53,6 +55,7 @@ class Advisor:
         self.verdicts = Verdict(self.kb)
         self.as_of: dt.date | None = None  # set on the dated views that ``dated`` returns
         self._searcher: Advisor | None = None
+        self.index = index if index is not None else RuleIndex(self.kb)
 
     def dated(self, as_of: dt.date) -> Advisor:
         """The same advisor consulting the law as of ``as_of`` (a light view: engine and indexes are shared)."""
@@ -75,8 +78,16 @@ class Advisor:
 
         if self._searcher is None:
             fast = isinstance(self.consultant, ReferenceEvaluator)
-            self._searcher = self if fast else Advisor(self.kb, ReferenceEvaluator(self.kb), self.order)
+            self._searcher = self if fast else Advisor(self.kb, ReferenceEvaluator(self.kb), self.order,
+                                                       index=self.index)
         return self._searcher
+
+    def near(self, answers: Mapping[str, Any]) -> Neighbourhood:
+        """These normalised answers settled once, to settle answer sets that differ in a few answers fast.
+
+        Meant for the fast evaluator (``searcher``): the neighbours' rules are evaluated in plain Python.
+        """
+        return Neighbourhood(self.index, self.relevance, answers, self.as_of)
 
     # --- answers and questions -------------------------------------------------------------
 
@@ -116,7 +127,8 @@ class Advisor:
         texts = [q for q in pending if q.type == "text"]
         if texts:
             return texts[0]
-        return max(pending, key=lambda q: (whatif.separation(self.searcher, answers, q), -pending.index(q)))
+        near = self.searcher.near(answers)
+        return max(pending, key=lambda q: (whatif.separation(self.searcher, answers, q, near), -pending.index(q)))
 
     def can_still_change(self, answers: Mapping[str, Any]) -> bool:
         """Whether answering one of the remaining questions could still change the verdict.
@@ -125,7 +137,8 @@ class Advisor:
         remaining questions would only refine warnings and confidence).
         """
         pending = [q for q in self.relevant_questions(answers) if q.id not in answers and q.type != "text"]
-        return any(whatif.separation(self.searcher, answers, q)[1] for q in pending)
+        near = self.searcher.near(answers)
+        return any(whatif.separation(self.searcher, answers, q, near)[1] for q in pending)
 
     # --- advice ----------------------------------------------------------------------------
 

@@ -52,6 +52,9 @@ class Verdict:
                           for form_id, horizons in kb.horizons.items() for h in horizons]
         self._audiences = [(a.id, predicate(a.when)) for a in kb.meta.audiences]
         self._no_fit = [(case, predicate(case.when) if case.when else None) for case in kb.meta.no_fit]
+        # For ``scores``: each rule's form, effect, signed weight and place in its form's file.
+        self._rule_facts = {r.id: (kb.rule_form[r.id], r.effect, _score([r]), r.weight or 0, n, r.variant)
+                            for n, r in enumerate(kb.rules)}
 
     def outcome(self, fired: set[str]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) from what fired on settled answers; ``(None, None)`` if nothing fits."""
@@ -63,14 +66,21 @@ class Verdict:
 
     def scores(self, fired: set[str]) -> list[tuple[int, str, str | None]]:
         """(score, form, variant) of every form in play, best first (ties in the forms' order)."""
+        # The same as scoring each form's own fired rules (``_score``, ``_variant``), read from fired rules only.
+        by_form: dict[str, list[tuple[str, str, int, int, int, str | None]]] = {}
+        for rid in fired:
+            facts = self._rule_facts[rid]
+            by_form.setdefault(facts[0], []).append(facts)
         found = []
-        for form in self.kb.forms.values():
-            own = [r for r in self.kb.rules_of(form.id) if r.id in fired]
-            if any(r.effect == "excludes" for r in own) or not any(r.effect == "supports" for r in own):
+        for form_id, own in by_form.items():
+            if any(f[1] == "excludes" for f in own) or not any(f[1] == "supports" for f in own):
                 continue
-            score = _score(own)
+            score = sum(f[2] for f in own)
             if score > 0:
-                found.append((score, form.id, _variant(form, own)))
+                selectors = [f for f in own if f[1] == "selects_variant"]
+                # Strongest selector first; between equal weights, the first in the file.
+                best = min(selectors, key=lambda f: (-f[3], f[4])) if selectors else None
+                found.append((score, form_id, best[5] if best else self.kb.forms[form_id].default_variant))
         return sorted(found, key=lambda r: (-r[0], self._form_order.index(r[1])))
 
     def recommendation(self, answers: Answers, fired: set[str], dropped: list[str], robustness: Robustness,

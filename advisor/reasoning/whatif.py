@@ -10,11 +10,13 @@ engine. This module knows the advisor only through the ``Outcomes`` protocol.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..knowledge.models import UNKNOWN, Condition, Question
+from ..knowledge.models import UNKNOWN, Question
 from ..wording import answer_text
 from .answers import Answers
+from .neighbours import Neighbourhood
 from .result import AnswerChange, Change, QuestionRef, Recommendation, Robustness
 
 if TYPE_CHECKING:
@@ -36,6 +38,8 @@ class Outcomes(Protocol):
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]: ...
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
+
+    def near(self, answers: Mapping[str, Any]) -> Neighbourhood: ...
 
     @property
     def verdicts(self) -> Any: ...
@@ -63,29 +67,13 @@ def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> l
                 values = [[i] for i in ids]
             values = [v for v in values if v]  # unticking everything is no answer a person would give
         case "number":
-            found: set[int] = set()
-            for cond in _conditions(kb):
-                for test in _tests(cond):
-                    if test.question == question.id and isinstance(test.value, int):
-                        found |= {test.value - 1, test.value, test.value + 1}
+            found = kb.compared_numbers(question.id)
             low = question.min if question.min is not None else min(found, default=0)
             high = question.max if question.max is not None else max(found, default=0)
             values = sorted(v for v in found if low <= v <= high)
         case _:
             values = []
     return [v for v in values if v != current]
-
-
-def _conditions(kb: KnowledgeBase) -> Iterator[Condition]:
-    yield from (r.when for r in kb.rules)
-    yield from (cond for _, cond in kb.question_conditions())
-
-
-def _tests(cond: Condition) -> Iterator[Condition]:
-    if cond.question is not None:
-        yield cond
-    for child in cond.all or cond.any or ([cond.not_] if cond.not_ else []):
-        yield from _tests(child)
 
 
 def value_label(question: Question, value: Any) -> str:
@@ -97,12 +85,12 @@ def what_would_change(advisor: Outcomes, rec: Recommendation) -> list[Change]:
     """The smallest changes (one answer, else two) that put another form first or change the variant.
 
     The search runs on the fast plain-Python evaluator; each change found is then re-run on the
-    advisor's own engine and kept only if the engine agrees.
+    advisor's own engine and kept only if the engine agrees (until ``MAX_CHANGES`` are kept).
     """
     found = _search(advisor.searcher, dict(rec.answers))
-    confirmed = [c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes])
-                 == (c.form, c.variant)]
-    return confirmed[:MAX_CHANGES]
+    confirmed = (c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes])
+                 == (c.form, c.variant))
+    return list(islice(confirmed, MAX_CHANGES))
 
 
 def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
@@ -110,35 +98,67 @@ def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
 
 
 def _search(advisor: Outcomes, base_answers: dict[str, Any]) -> list[Change]:
-    base = advisor.outcome(base_answers)
-    trials = 0
-    found: dict[tuple[str | None, str | None], Change] = {}
+    """Every distinct verdict one change reaches, else two (in the order tried, at most ``MAX_TRIALS`` pairs).
 
-    def singles(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    Answer sets are settled from the base one (``Neighbourhood``), and changes that surely keep the
+    verdict (``Bounds``) are counted as tried without being evaluated: the result is the same.
+    """
+    search = _Search(advisor, base_answers)
+    return search.singles() or search.pairs()
+
+
+class _Search:
+    """The changes of one base answer set, tried one by one, then two by two."""
+
+    def __init__(self, advisor: Outcomes, base_answers: dict[str, Any]) -> None:
+        self.advisor = advisor
+        self.base_answers = base_answers
+        self.near = advisor.near(base_answers)
+        self.base = advisor.verdict(set(self.near.fired))
+        self.min_score = advisor.kb.meta.scoring.min_score
+        self.trials = 0
+        self.found: dict[tuple[str | None, str | None], Change] = {}
+
+    def _options(self, answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+        advisor = self.advisor
         for question in advisor.relevant_questions(answers):
             if not question.what_if:
                 continue
             for value in alternative_values(advisor.kb, question, answers.get(question.id)):
                 yield question.id, value
 
-    for qid, value in singles(base_answers):
-        trials += 1
-        changed = {**base_answers, qid: value}
-        target = _verified(advisor, changed, [qid])
-        if target is not None and target != base and target not in found:
-            found[target] = _change(advisor, base_answers, changed, [qid], target, base)
-    if not found:
-        for first, value in singles(base_answers):
-            step = {**base_answers, first: value}
-            for second, value2 in singles(step):
-                if second == first or trials >= MAX_TRIALS:
+    def _try(self, changed: dict[str, Any], touched: list[str]) -> None:
+        kept, _, fired = self.near.settle(changed)
+        if any(qid not in kept for qid in touched):
+            return  # a changed question no longer applies
+        target = self.advisor.verdict(fired)
+        if target != self.base and target not in self.found:
+            self.found[target] = _change(self.advisor, self.base_answers, changed, touched, target, self.base)
+
+    def singles(self) -> list[Change]:
+        """The verdicts one changed answer reaches."""
+        bounds = self.near.bounds(self.near.fired, self.base, self.min_score)
+        for qid, value in self._options(self.base_answers):
+            self.trials += 1
+            if not bounds.cannot_change(qid):
+                self._try({**self.base_answers, qid: value}, [qid])
+        return list(self.found.values())
+
+    def pairs(self) -> list[Change]:
+        """The verdicts two changed answers reach (the first ``MAX_TRIALS`` trials, singles included)."""
+        for first, value in self._options(self.base_answers):
+            step = {**self.base_answers, first: value}
+            step_fired = self.near.settle(step)[2]
+            step_outcome = self.advisor.verdict(step_fired)
+            # Pairs are skipped only from a step that keeps the verdict (one that changes it is a single).
+            bounds = self.near.bounds(step_fired, step_outcome, self.min_score) if step_outcome == self.base else None
+            for second, value2 in self._options(step):
+                if second == first or self.trials >= MAX_TRIALS:
                     continue
-                trials += 1
-                changed = {**step, second: value2}
-                target = _verified(advisor, changed, [first, second])
-                if target is not None and target != base and target not in found:
-                    found[target] = _change(advisor, base_answers, changed, [first, second], target, base)
-    return list(found.values())
+                self.trials += 1
+                if bounds is None or not bounds.cannot_change(second):
+                    self._try({**step, second: value2}, [first, second])
+        return list(self.found.values())
 
 
 def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
@@ -201,13 +221,17 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
     if not unknown:
         return Robustness(robust=True)
     fast = advisor.searcher
+    near = fast.near(answers)
+    outcome = fast.verdict(set(near.fired))
+    # Questions that surely keep the fast verdict need no trial, when that verdict is the engine's.
+    bounds = near.bounds(near.fired, outcome, advisor.kb.meta.scoring.min_score) if outcome[0] == base else None
     depends = [qid for qid in unknown if qid in (conditions or [])]
     for qid in unknown:
-        if qid in depends:
+        if qid in depends or (bounds is not None and bounds.cannot_change(qid)):
             continue
         for value in alternative_values(advisor.kb, advisor.kb.questions[qid], None):
             changed = {**answers, qid: value}
-            if fast.outcome(changed)[0] != base and advisor.outcome(changed)[0] != base:
+            if fast.verdict(near.settle(changed)[2])[0] != base and advisor.outcome(changed)[0] != base:
                 depends.append(qid)
                 break
     questions = advisor.kb.questions
@@ -215,10 +239,15 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
         QuestionRef(question=qid, summary=questions[qid].summary, text=questions[qid].text) for qid in depends])
 
 
-def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question) -> tuple[int, int]:
-    """(distinct verdicts over the question's possible answers, how many of them differ from today's)."""
-    current = advisor.outcome(answers)
-    verdicts = [advisor.outcome({**answers, question.id: value})
+def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question,
+               near: Neighbourhood | None = None) -> tuple[int, int]:
+    """(distinct verdicts over the question's possible answers, how many of them differ from today's).
+
+    ``near``: these answers already settled by ``advisor.near`` (to rank several questions at once).
+    """
+    near = near or advisor.near(answers)
+    current = advisor.verdict(set(near.fired))
+    verdicts = [advisor.verdict(near.settle({**answers, question.id: value})[2])
                 for value in alternative_values(advisor.kb, question, None)]
     return len(set(verdicts)), sum(v != current for v in verdicts)
 
@@ -226,11 +255,12 @@ def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question
 def separating_question(advisor: Outcomes, answers: Answers, tied: list[str]) -> QuestionRef | None:
     """The first open question (unanswered or « je ne sais pas ») one of whose answers would break the tie."""
     fast = advisor.searcher
+    near = fast.near(answers)
     for question in advisor.relevant_questions(answers):
         if question.type == "text" or answers.get(question.id) not in (None, UNKNOWN):
             continue
         for value in alternative_values(advisor.kb, question, None):
-            scores = fast.verdicts.scores(fast.settle({**answers, question.id: value})[2])
+            scores = fast.verdicts.scores(near.settle({**answers, question.id: value})[2])
             if len(scores) >= 1 and scores[0][1] in tied and (len(scores) == 1 or scores[0][0] > scores[1][0]):
                 return QuestionRef(question=question.id, summary=question.summary, text=question.text)
     return None
