@@ -11,23 +11,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from ..knowledge.base import KnowledgeBase, load_knowledge_base
 from ..knowledge.models import Question
 from . import whatif
 from .answers import Answers, iter_unknown, normalise
 from .engine import Engine
-from .neighbours import Neighbourhood, RuleIndex
+from .neighbours import Consultant, Neighbourhood, RuleIndex
 from .relevance import Relevance
 from .result import Recommendation
 from .verdict import Verdict, situation
-
-
-class Consultant(Protocol):
-    """Anything that says which rules hold for normalised answers (the engine or the reference evaluator)."""
-
-    def consult(self, answers: Mapping[str, Any]) -> set[str]: ...
 
 
 class Advisor:
@@ -88,6 +82,12 @@ class Advisor:
         Meant for the fast evaluator (``searcher``): the neighbours' rules are evaluated in plain Python.
         """
         return Neighbourhood(self.index, self.relevance, answers, self.as_of)
+
+    def confirming(self, kept: Answers, fired: set[str]) -> Neighbourhood:
+        """Settled answers and the rules the engine fired on them, to settle answer sets that differ in a
+        few answers on the engine itself, consulting only the parts of the rules a change can reach."""
+        return Neighbourhood(self.index, self.relevance, kept, self.as_of, settled=(kept, frozenset(fired)),
+                             consultant=self.consultant)
 
     # --- answers and questions -------------------------------------------------------------
 
@@ -161,14 +161,15 @@ class Advisor:
         answers, dropped, fired = view.settle(view.validate(raw))
         top = view.verdict(fired)[0]
         conditions = self.kb.forms[top].conditions if top else []
-        robustness = whatif.robustness(view, answers, list(iter_unknown(answers)), top, conditions)
+        confirm = view.confirming(answers, fired)
+        robustness = whatif.robustness(view, answers, list(iter_unknown(answers)), top, conditions, confirm)
         questions = [q.id for q in view.relevant_questions(answers)]
         rec = view.verdicts.recommendation(answers, fired, dropped, robustness, questions, view.as_of)
         if rec.tie is not None:
             tie = rec.tie.model_copy(update={"question": whatif.separating_question(view, answers, rec.tie.forms)})
             rec = rec.model_copy(update={"tie": tie})
         if explain:
-            rec = rec.model_copy(update={"changes": whatif.what_would_change(view, rec)})
+            rec = rec.model_copy(update={"changes": whatif.what_would_change(view, rec, confirm)})
         return rec
 
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -18,6 +18,7 @@ from ..wording import answer_text
 from .answers import Answers
 from .neighbours import Neighbourhood
 from .result import AnswerChange, Change, QuestionRef, Recommendation, Robustness
+from .search import Search
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -45,7 +46,6 @@ class Outcomes(Protocol):
     def verdicts(self) -> Any: ...
 
 MAX_CHANGES = 5
-MAX_TRIALS = 1500
 
 
 def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> list[Any]:
@@ -81,15 +81,19 @@ def value_label(question: Question, value: Any) -> str:
     return answer_text(question, value, joiner=", ")
 
 
-def what_would_change(advisor: Outcomes, rec: Recommendation) -> list[Change]:
+def what_would_change(advisor: Outcomes, rec: Recommendation, confirm: Neighbourhood | None = None) -> list[Change]:
     """The smallest changes (one answer, else two) that put another form first or change the variant.
 
     The search runs on the fast plain-Python evaluator; each change found is then re-run on the
     advisor's own engine and kept only if the engine agrees (until ``MAX_CHANGES`` are kept).
+
+    Args:
+        confirm: the recommendation's answers and the rules the engine fired on them
+            (``Advisor.confirming``): the engine then re-runs only the rules a change can reach.
     """
     found = _search(advisor.searcher, dict(rec.answers))
-    confirmed = (c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes])
-                 == (c.form, c.variant))
+    confirmed = (c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes],
+                                               confirm) == (c.form, c.variant))
     return list(islice(confirmed, MAX_CHANGES))
 
 
@@ -98,72 +102,16 @@ def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
 
 
 def _search(advisor: Outcomes, base_answers: dict[str, Any]) -> list[Change]:
-    """Every distinct verdict one change reaches, else two (in the order tried, at most ``MAX_TRIALS`` pairs).
-
-    Answer sets are settled from the base one (``Neighbourhood``), and changes that surely keep the
-    verdict (``Bounds``) are counted as tried without being evaluated: the result is the same.
-    """
-    search = _Search(advisor, base_answers)
-    return search.singles() or search.pairs()
+    """Every distinct verdict one change reaches, else two (in the order tried, at most ``MAX_TRIALS`` trials)."""
+    search = Search(advisor, base_answers, lambda question, current: alternative_values(advisor.kb, question, current))
+    found = search.singles() or search.pairs()
+    return [_change(advisor, base_answers, changed, touched, target, search.base) for changed, touched, target in found]
 
 
-class _Search:
-    """The changes of one base answer set, tried one by one, then two by two."""
-
-    def __init__(self, advisor: Outcomes, base_answers: dict[str, Any]) -> None:
-        self.advisor = advisor
-        self.base_answers = base_answers
-        self.near = advisor.near(base_answers)
-        self.base = advisor.verdict(set(self.near.fired))
-        self.min_score = advisor.kb.meta.scoring.min_score
-        self.trials = 0
-        self.found: dict[tuple[str | None, str | None], Change] = {}
-
-    def _options(self, answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-        advisor = self.advisor
-        for question in advisor.relevant_questions(answers):
-            if not question.what_if:
-                continue
-            for value in alternative_values(advisor.kb, question, answers.get(question.id)):
-                yield question.id, value
-
-    def _try(self, changed: dict[str, Any], touched: list[str]) -> None:
-        kept, _, fired = self.near.settle(changed)
-        if any(qid not in kept for qid in touched):
-            return  # a changed question no longer applies
-        target = self.advisor.verdict(fired)
-        if target != self.base and target not in self.found:
-            self.found[target] = _change(self.advisor, self.base_answers, changed, touched, target, self.base)
-
-    def singles(self) -> list[Change]:
-        """The verdicts one changed answer reaches."""
-        bounds = self.near.bounds(self.near.fired, self.base, self.min_score)
-        for qid, value in self._options(self.base_answers):
-            self.trials += 1
-            if not bounds.cannot_change(qid):
-                self._try({**self.base_answers, qid: value}, [qid])
-        return list(self.found.values())
-
-    def pairs(self) -> list[Change]:
-        """The verdicts two changed answers reach (the first ``MAX_TRIALS`` trials, singles included)."""
-        for first, value in self._options(self.base_answers):
-            step = {**self.base_answers, first: value}
-            step_fired = self.near.settle(step)[2]
-            step_outcome = self.advisor.verdict(step_fired)
-            # Pairs are skipped only from a step that keeps the verdict (one that changes it is a single).
-            bounds = self.near.bounds(step_fired, step_outcome, self.min_score) if step_outcome == self.base else None
-            for second, value2 in self._options(step):
-                if second == first or self.trials >= MAX_TRIALS:
-                    continue
-                self.trials += 1
-                if bounds is None or not bounds.cannot_change(second):
-                    self._try({**step, second: value2}, [first, second])
-        return list(self.found.values())
-
-
-def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
+def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str],
+              confirm: Neighbourhood | None = None) -> tuple[str | None, str | None] | None:
     """The outcome of the changed answers, or None if a changed question no longer applies."""
-    kept, _, fired = advisor.settle(changed)
+    kept, _, fired = (confirm or advisor).settle(changed)
     if any(qid not in kept for qid in touched):
         return None
     return advisor.verdict(fired)
@@ -210,7 +158,7 @@ def statement(kb: KnowledgeBase, items: list[AnswerChange], form: Any, variant: 
 
 
 def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: str | None,
-               conditions: list[str] | None = None) -> Robustness:
+               conditions: list[str] | None = None, confirm: Neighbourhood | None = None) -> Robustness:
     """Whether the recommended form ``base`` holds whatever the « je ne sais pas » answers turn out to be.
 
     It does not when an unknown answer is a *condition* of the form (``Form.conditions``: the
@@ -224,19 +172,25 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
     near = fast.near(answers)
     outcome = fast.verdict(set(near.fired))
     # Questions that surely keep the fast verdict need no trial, when that verdict is the engine's.
-    bounds = near.bounds(near.fired, outcome, advisor.kb.meta.scoring.min_score) if outcome[0] == base else None
+    min_score = advisor.kb.meta.scoring.min_score
+    bounds = near.bounds(near.kept, near.fired, outcome, min_score) if outcome[0] == base else None
     depends = [qid for qid in unknown if qid in (conditions or [])]
     for qid in unknown:
         if qid in depends or (bounds is not None and bounds.cannot_change(qid)):
             continue
         for value in alternative_values(advisor.kb, advisor.kb.questions[qid], None):
             changed = {**answers, qid: value}
-            if fast.verdict(near.settle(changed)[2])[0] != base and advisor.outcome(changed)[0] != base:
+            if fast.verdict(near.settle(changed)[2])[0] != base and _confirmed_form(advisor, changed, confirm) != base:
                 depends.append(qid)
                 break
     questions = advisor.kb.questions
     return Robustness(robust=not depends, depends_on=[
         QuestionRef(question=qid, summary=questions[qid].summary, text=questions[qid].text) for qid in depends])
+
+
+def _confirmed_form(advisor: Outcomes, changed: dict[str, Any], confirm: Neighbourhood | None) -> str | None:
+    """The form the engine recommends for changed answers (re-running only what changed, with ``confirm``)."""
+    return advisor.outcome(changed)[0] if confirm is None else advisor.verdict(confirm.settle(changed)[2])[0]
 
 
 def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question,
