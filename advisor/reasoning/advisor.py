@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from ..knowledge.base import KnowledgeBase, load_knowledge_base
@@ -176,6 +176,6 @@ class Advisor:
         """(recommended form, its variant) for normalised answers; ``(None, None)`` when nothing fits."""
         return self.verdict(self.settle(answers)[2])
 
-    def verdict(self, fired: set[str]) -> tuple[str | None, str | None]:
+    def verdict(self, fired: Iterable[str]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) from what fired on settled answers."""
         return self.verdicts.outcome(fired)

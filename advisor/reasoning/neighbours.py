@@ -28,6 +28,7 @@ from .verdict import situation
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
+    from ..knowledge.models import Condition
 
 Outcome = tuple[str | None, str | None]
 
@@ -75,6 +76,8 @@ class RuleIndex:
         self.leaves = {r.id: [(test.question, predicate(test), holds) for test, holds in r.when.leaves()]
                        for r in kb.rules}
         self.weight = {r.id: r.weight or 0 for r in kb.rules}
+        # Whether a rule's condition is exactly the conjunction of its tests (``leaves``).
+        self.conjunctive = {r.id: _conjunctive(r.when) for r in kb.rules}
         # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
         self.precedence = {r.id: (-(r.weight or 0), n) for n, r in enumerate(kb.rules)}
         self.variant = {r.id: r.variant for r in kb.rules}
@@ -218,7 +221,10 @@ class Bounds:
     def cannot_change(self, question: str) -> bool:
         """Whether changing this question's answer surely keeps the verdict."""
         if question not in self._known:
-            self._known[question] = self._check(self.index.reach[question])
+            reach = self.index.reach[question]
+            # A question that reaches most rules moves every score too much to bound (measured: it never
+            # did on the scenarios): not worth the check.
+            self._known[question] = 2 * len(reach.rules) <= len(self.index.predicates) and self._check(reach)
         return self._known[question]
 
     def _blocked(self, rid: str, reach: Reach) -> bool:
@@ -280,6 +286,15 @@ class Bounds:
             elif ceiling > floor or (ceiling == floor and order[form_id] < order[top]):
                 return False
         return True
+
+
+def _conjunctive(cond: Condition) -> bool:
+    """Whether a condition holds exactly when all its ``leaves`` do (only ``all``, tests, and ``not`` of a test)."""
+    if cond.question is not None or cond.is_date_test():
+        return True
+    if cond.not_ is not None:
+        return cond.not_.question is not None
+    return cond.all is not None and all(_conjunctive(child) for child in cond.all)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..knowledge.models import Question
 from .answers import Answers
-from .neighbours import FormState, Neighbourhood, form_states
+from .neighbours import Bounds, FormState, Neighbourhood, form_states
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -45,7 +45,7 @@ class Searcher(Protocol):
 
     def near(self, answers: Mapping[str, Any]) -> Neighbourhood: ...
 
-    def verdict(self, fired: set[str]) -> Outcome: ...
+    def verdict(self, fired: Iterable[str]) -> Outcome: ...
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
 
@@ -66,6 +66,10 @@ class Profile:
     """For each value, the strongest rule among ``effects`` that selects a variant of the top form."""
     always_supports_top: bool
     may_support: frozenset[str]
+    some: frozenset[str]
+    """The rules that hold for some value."""
+    every: frozenset[str]
+    """The rules that hold for every value."""
 
 
 class Search:
@@ -84,7 +88,7 @@ class Search:
         self.values = values
         self.near = advisor.near(base_answers)
         self.index = self.near.index
-        self.base = advisor.verdict(set(self.near.fired))
+        self.base = advisor.verdict(self.near.fired)
         self.min_score = self.kb.meta.scoring.min_score
         self.trials = 0
         self.found: dict[Outcome, tuple[dict[str, Any], list[str]]] = {}
@@ -94,6 +98,9 @@ class Search:
         self._kept: dict[tuple[str, int], Answers] = {}
         self._dropped: set[tuple[str, int]] = set()  # singles whose changed question no longer applies
         self._base_values = dict(self.groups)
+        self._base_facts = self.near.facts(self.near.kept)
+        self._position = {qid: n for n, (qid, _) in enumerate(self.groups)}
+        self._tried: set[frozenset[tuple[str, Any]]] = set()  # pairs settled one by one
         self._profiles: dict[str, Profile] = {}
 
     def _groups(self, answers: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
@@ -122,7 +129,7 @@ class Search:
 
     def _single_verdict(self, qid: str, n: int, value: Any) -> Outcome | None:
         fired = self._single(qid, n, value)
-        return None if (qid, n) in self._dropped else self.advisor.verdict(set(fired))
+        return None if (qid, n) in self._dropped else self.advisor.verdict(fired)
 
     # --- one change ---------------------------------------------------------------------------
 
@@ -159,14 +166,24 @@ class Search:
         keeps = self._single_verdict(first, n, value) == self.base
         kept = self._kept[(first, n)]
         near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
-        bounds = near.bounds(kept, fired, self.base, self.min_score) if keeps else None
-        for second, values in self._step_groups(first, step):
+        bounds: Bounds | None = None
+        reach = self.index.reach
+        for second, values in self._step_groups(first, step, kept):
             if second == first:
                 continue
-            if keeps and second in self._base_values and not self.index.relevance_interacts(first, second):
+            # Neither change decides whether the other question applies: the pair can be composed.
+            independent = (second in self._base_values and second not in reach[first].questions
+                           and first not in reach[second].questions)
+            if independent and self._position[second] < self._position[first]:
+                # Each pair was tried, in the other order, from the steps of ``second``: same answers.
+                self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                continue
+            if keeps and independent:
                 if not self._composed(first, n, step, fired, states, second, values):
                     return
                 continue
+            if keeps and bounds is None:
+                bounds = near.bounds(kept, fired, self.base, self.min_score)
             if bounds is not None and bounds.cannot_change(second):
                 self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
                 continue
@@ -174,6 +191,10 @@ class Search:
                 if self.trials >= MAX_TRIALS:
                     return
                 self.trials += 1
+                key = frozenset(((first, _hashable(value)), (second, _hashable(value2))))
+                if key in self._tried:
+                    continue  # the same answers, tried in the other order
+                self._tried.add(key)
                 changed = {**step, second: value2}
                 pair_kept, _, pair_fired = near.settle(changed)
                 if first in pair_kept and second in pair_kept:
@@ -192,12 +213,15 @@ class Search:
         """
         profile = self._profile(second)
         shared = self.index.shared_rules(first, second)
-        if self._cannot_change(profile, fired, states, shared):
+        reached = self.index.reach[second].questions
+        step_facts = self.near.facts(self._kept[(first, n)]) if shared else {}
+        # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
+        both = self.index.reach[first].questions & reached
+        if self._cannot_change(first, profile, fired, states, shared, step_facts, reached, both):
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
         outside = fired - profile.rules
-        reached = self.index.reach[second].questions
-        step_facts = self.near.facts(self._kept[(first, n)]) if shared else {}
+        predicates = self.index.predicates
         for m, (effect, value2) in enumerate(zip(profile.effects, values, strict=True)):
             if self.trials >= MAX_TRIALS:
                 return False
@@ -206,24 +230,28 @@ class Search:
                 continue  # the second changed question no longer applies: nothing to record
             pair = outside | effect
             if shared:
-                facts = dict(step_facts)
-                other = self._kept[(second, m)]
-                for qid in reached:
-                    if qid in other:
-                        facts[qid] = other[qid]
-                    else:
-                        facts.pop(qid, None)
-                predicates = self.index.predicates
+                if both:
+                    facts = self.near.facts(self.near.relevance.applicable({**step, second: value2}))
+                else:
+                    facts = step_facts  # the step's answers, with the second change's (reached questions only)
+                    other = self._kept[(second, m)]
+                    for qid in reached:
+                        if qid in other:
+                            facts[qid] = other[qid]
+                        else:
+                            facts.pop(qid, None)
                 pair = (pair - shared) | {rid for rid in shared if predicates[rid](facts)}
-            self._record({**step, second: value2}, [first, second], self.advisor.verdict(set(pair)))
+            target = self.advisor.verdict(pair)
+            if target != self.base and target not in self.found:
+                self._record({**step, second: value2}, [first, second], target)
         return True
 
-    def _step_groups(self, first: str, step: dict[str, Any]) -> list[tuple[str, list[Any]]]:
-        """The groups of second changes after ``first`` changed: the base's, except where relevance moved."""
+    def _step_groups(self, first: str, step: dict[str, Any], kept: Answers) -> list[tuple[str, list[Any]]]:
+        """The groups of second changes after ``first`` changed (``kept``: the step's settled answers): the
+        base's, except where relevance moved."""
         reached = self.index.reach[first].questions
         if len(reached) == 1:
             return self.groups  # only the first question's own values differ, and it is skipped
-        kept = self.near.settle(step)[0]
         groups = []
         for question in self.kb.questions.values():
             if question.id in reached:
@@ -256,7 +284,8 @@ class Search:
                 always = always and mine.supports > 0
                 may_exclude = may_exclude or mine.excludes > 0
                 selectors.append(self._strongest_selector(effect))
-        profile = Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support))
+        profile = Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support),
+                          frozenset().union(*effects), frozenset.intersection(*effects) if effects else frozenset())
         self._profiles[qid] = profile
         return profile
 
@@ -265,6 +294,31 @@ class Search:
         index, top = self.index, self.base[0]
         chosen = [r for r in rules if index.effect[r] == "selects_variant" and index.form_of[r] == top]
         return min(chosen, key=index.precedence.__getitem__) if chosen else None
+
+    def _shared_states(self, rid: str, first: str, profile: Profile, facts: Mapping[str, Any],
+                       reached: frozenset[str], both: frozenset[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """For a rule both changes reach: whether it may hold in the pair (0, 1), and in the value's change.
+
+        Both empty when it surely holds in the pair exactly when it held in the value's change: a rule
+        that is a conjunction of tests, none on a question both changes reach (``both``), whose tests on
+        the questions the first change reaches give the same on the step's answers (``facts``) as on the
+        base's.
+        """
+        index = self.index
+        if index.conjunctive[rid] and not any(qid in both for qid, _, _ in index.leaves[rid]):
+            mine = self.index.reach[first].questions
+            tests = [(test, holds) for qid, test, holds in index.leaves[rid] if qid in mine]
+            on_step = all(test(facts) == holds for test, holds in tests)
+            if on_step == all(test(self._base_facts) == holds for test, holds in tests):
+                return (), ()
+            if not on_step:
+                return (0,), ((1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,))
+            held: tuple[int, ...] = (0,)  # its tests on the first change's questions failed on the base
+        else:
+            held = (1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,)
+        # It cannot hold if a test it needs fails on a question the second change does not reach.
+        blocked = any(qid is None or qid not in reached for qid, test, holds in index.leaves[rid] if test(facts) != holds)
+        return ((0,) if blocked else (0, 1)), held
 
     def _same_variant(self, profile: Profile, fired: frozenset[str]) -> bool:
         """Whether the top form keeps its variant whatever the value: the step's selectors out of the
@@ -280,13 +334,17 @@ class Search:
                 return False
         return True
 
-    def _cannot_change(self, profile: Profile, fired: frozenset[str], states: dict[str, FormState],
-                       shared: frozenset[str]) -> bool:
+    def _cannot_change(self, first: str, profile: Profile, fired: frozenset[str], states: dict[str, FormState],
+                       shared: frozenset[str], facts: Mapping[str, Any], reached: frozenset[str],
+                       both: frozenset[str]) -> bool:
         """Whether no value of the profiled question, added to the step that fired ``fired``, changes the verdict.
 
         Out of the rules both changes reach (``shared``), the pair fires the step's rules out of the
-        question's reach and the value's own: each form's score is the step's, plus the value's change
-        (``Profile.rise`` bounds it over the values), plus what the shared rules do, bounded by their weight.
+        question's reach and the value's own: each form's score is the step's plus the value's change
+        (``Profile.rise`` bounds it over the values). A shared rule is evaluated on the pair's answers
+        instead: its part is bounded by whether it can hold there (a test it needs fails on the step's
+        answers ``facts``, on a question out of the second change's reach ``reached``) and whether it held
+        in the value's change.
         """
         if not profile.effects:
             return True  # no value to try
@@ -295,14 +353,21 @@ class Search:
         unsafe, shared_support_of_top = profile.may_exclude_top, False
         candidates = {f for f, state in states.items() if state.supports} | profile.may_support
         for rid in shared:
-            form_id, effect = index.form_of[rid], index.effect[rid]
-            # Their part of the step's score, replaced by the base's in the value's change, and their own play.
-            spread[form_id] += index.signed[rid] * ((rid in self.near.fired) - (rid in fired))
-            spread[form_id] += abs(index.signed[rid]) if form_id != top else -abs(index.signed[rid])
+            form_id, effect, signed = index.form_of[rid], index.effect[rid], index.signed[rid]
+            # The step counted the rule as it stood after the first change; the value's change, as on the base.
+            spread[form_id] += signed * ((rid in self.near.fired) - (rid in fired))
+            states_now, states_then = self._shared_states(rid, first, profile, facts, reached, both)
+            if not states_now:
+                continue  # the pair gives it exactly what the value's change gave: the profile counts it
+            parts = [signed * (now - then) for now in states_now for then in states_then]
+            spread[form_id] += max(parts) if form_id != top else min(parts)
             if effect == "supports":
-                candidates.add(form_id)
-                shared_support_of_top = shared_support_of_top or form_id == top
-            elif form_id == top and effect in ("excludes", "selects_variant"):
+                if 1 in states_now:
+                    candidates.add(form_id)
+                shared_support_of_top = shared_support_of_top or (form_id == top and 1 in states_then)
+            elif form_id == top and effect == "excludes" and 1 in states_now:
+                unsafe = True
+            elif form_id == top and effect == "selects_variant" and (1 in states_now or 1 in states_then):
                 unsafe = True
 
         def score(form_id: str) -> int:
@@ -325,3 +390,8 @@ class Search:
             if margin > 0 or (margin == 0 and order[form_id] < order[top]):
                 return False
         return True
+
+
+def _hashable(value: Any) -> Any:
+    """An answer as a dictionary key (a multiple choice is a list)."""
+    return tuple(value) if isinstance(value, list) else value
