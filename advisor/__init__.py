@@ -39,6 +39,8 @@ from .errors import (
     UnknownItemError,
 )
 
+__version__ = "0.1.0"  # the package version (pyproject.toml reads it from here)
+
 if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
+from . import cache
 from .models import (
     RESERVED_IDS,
     Condition,
@@ -33,7 +34,7 @@ from .models import (
     QuestionsFile,
     Rule,
 )
-from .reading import default_root, read_yaml, validate
+from .paths import default_root
 from .sheets import Sheet, load_sheets
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -72,6 +73,7 @@ class KnowledgeBase:
         for rule in self.rules:
             self._by_form[self.rule_form[rule.id]].append(rule)
         self._compared: dict[str, set[int]] | None = None
+        self._examples: dict[str, Example] = {}
 
     def compared_numbers(self, question_id: str) -> set[int]:
         """Each integer that a rule or relevance condition compares this question with, and its two
@@ -134,8 +136,20 @@ class KnowledgeBase:
         names = self.example_names()
         if name not in names:
             raise UnknownItemError("exemple inconnu", name, names)
+        if name in self._examples:  # read with the knowledge base (kept in its cache)
+            return self._examples[name]
+        from .reading import read_yaml, validate
+
         path = self.examples_dir / f"{name}.yaml"
         return validate(Example, read_yaml(path), path, name)
+
+    def read_examples(self) -> None:
+        """Read and validate every packaged example now, so that it is stored with the knowledge base.
+
+        Raises:
+            KnowledgeBaseError: an example file is invalid.
+        """
+        self._examples = {name: self.example(name) for name in self.example_names()}
 
     # --- integrity --------------------------------------------------------------------
 
@@ -279,6 +293,9 @@ def _operator_problem(question: Question, op: str, operand: Any) -> str | None:
 def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> KnowledgeBase:
     """Load and validate the knowledge base of a data root (the packaged one by default).
 
+    A knowledge base that passed its checks is kept in the user's cache folder and read from there
+    while its files and the advisor stay the same (``cache.py``).
+
     Args:
         root: a folder holding ``rules/`` and ``sheets/``; ``None`` for the packaged data.
         check: also run the cross-reference checks and raise if any fails.
@@ -288,6 +305,21 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
         KnowledgeBaseProblems: cross-reference problems (with ``check=True``).
     """
     base = Path(root) if root is not None else default_root()
+    if not check:
+        return _read(base, check)
+    key = cache.cache_key(base)
+    kb = cache.load(base, key)
+    if not isinstance(kb, KnowledgeBase) or kb.root != base:
+        kb = _read(base, check)
+        kb.read_examples()
+        cache.save(base, key, kb)
+    return kb
+
+
+def _read(base: Path, check: bool) -> KnowledgeBase:
+    """Read and validate the YAML files of a data root."""
+    from .reading import read_yaml, validate
+
     rules_dir = base / "rules"
     if not rules_dir.is_dir():
         raise KnowledgeBaseError(rules_dir, "dossier des règles introuvable")

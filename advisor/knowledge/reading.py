@@ -7,7 +7,6 @@ A data root holds ``rules/`` and ``sheets/``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,21 +14,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeBaseError
+from .paths import PACKAGE_DIR, default_root  # noqa: F401 - the data root is found in paths.py
 
 M = TypeVar("M", bound=BaseModel)
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def default_root() -> Path:
-    """The data root used when none is given."""
-    env = os.environ.get("ADVISOR_DATA_DIR")
-    if env:
-        return Path(env)
-    packaged = PACKAGE_DIR / "_data"
-    if (packaged / "rules").is_dir():
-        return packaged
-    return PACKAGE_DIR.parent
 
 
 # libyaml's safe loader when PyYAML was built with it (several times faster); same safety.

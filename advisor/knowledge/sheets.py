@@ -12,12 +12,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field
 
 from ..errors import KnowledgeBaseError
 from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
-from .reading import safe_load, validate
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
@@ -128,6 +126,10 @@ class Sheet:
 
 def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
     """Read and validate one sheet file (front matter, id, sections, length, placeholders)."""
+    import yaml  # only when reading files: a knowledge base from the cache needs no YAML parser
+
+    from .reading import safe_load, validate
+
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

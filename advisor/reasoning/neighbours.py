@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .answers import Answers
 from .conditions import Predicate, predicate
@@ -42,8 +41,7 @@ class Consultant(Protocol):
 SIGNS = {"supports": 1, "weakens": -1}
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """What changing one question's answer can reach."""
 
     questions: frozenset[str]
@@ -115,13 +113,15 @@ class RuleIndex:
         return found
 
 
-@dataclass
 class FormState:
-    """What the fired rules say of one form: its score, and whether it is supported or excluded."""
+    """What the fired rules say of one form: its score, and how many supporting and excluding rules hold."""
 
-    score: int = 0
-    supports: int = 0
-    excludes: int = 0
+    __slots__ = ("excludes", "score", "supports")
+
+    def __init__(self) -> None:
+        self.score = 0
+        self.supports = 0
+        self.excludes = 0
 
 
 def form_states(index: RuleIndex, fired: Iterable[str]) -> dict[str, FormState]:

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..knowledge.models import Question
 from .answers import Answers
@@ -50,8 +49,7 @@ class Searcher(Protocol):
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
 
 
-@dataclass
-class Profile:
+class Profile(NamedTuple):
     """What each value of one question does alone, from the base answers, to the rules it can reach."""
 
     rules: frozenset[str]
