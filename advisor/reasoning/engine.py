@@ -36,9 +36,11 @@ if TYPE_CHECKING:
 # Rules are compiled into several rulesets (« parts »), one per form, a form with many rules being
 # split: durable-rules has per-ruleset limits that a growing knowledge base reaches although it still
 # loads (engine-notes §3 and "Capacity": error 303 on 3-12 % of situations at about 9 times today's
-# rules, errors 106-108 when building at about 40 times). Bounding each part keeps every ruleset as
-# small as a form, and ``advisor rules check`` proves the parts run (``capacity.py``).
-RULES_PER_PART = 64
+# rules, errors 106-108 when building at about 40 times). Error 303 comes when one fact keeps more than
+# 64 tests pending at once (measured: 64 rules testing 64 different answers that all hold pass, 65
+# fail), so a part holds at most three quarters of that; ``advisor rules check`` proves that every part
+# runs (``capacity.py``), since a rule with alternatives (``any``, ``in``) may count for several.
+RULES_PER_PART = 48
 PART_SEPARATOR = "#"  # not allowed in form ids, so part names never clash
 
 # A catch-all rule that fires last for every situation, so that no fact is ever "not handled":
@@ -131,12 +133,16 @@ class Engine:
     """Runs consultations of one knowledge base on durable-rules: ``consult(answers)`` returns the
     ids of the rules that fired.
 
+    Args:
+        kb: the knowledge base.
+        on_part: called with each part's name before it is built.
+
     Raises:
         EngineUnavailableError: durable-rules cannot be imported.
         EngineError: durable-rules refuses a part (named, with the limit it hits).
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None) -> None:
         engine = _import_engine()
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
@@ -150,6 +156,8 @@ class Engine:
         host_class = _host_class(engine)
         self._host = host_class(self._action)
         for part, definition in self.definition.items():  # one by one, so that a refusal names its part
+            if on_part is not None:
+                on_part(part)  # ``capacity`` reports it first: a crash or a hang while building still names it
             try:
                 # A deep copy: durable-rules deletes the "run" keys of what it is given.
                 self._host.set_rulesets({part: copy.deepcopy(definition)})
