@@ -81,6 +81,7 @@ class RuleIndex:
         self.variant = {r.id: r.variant for r in kb.rules}
         self._interactions: dict[tuple[str, str], bool] = {}
         self._shared: dict[tuple[str, str], frozenset[str]] = {}
+        self._both: dict[tuple[str, str], frozenset[str]] = {}
 
     def _reach(self, qid: str, dependents: Mapping[str, set[str]]) -> Reach:
         closure, todo = {qid}, [qid]
@@ -97,6 +98,13 @@ class RuleIndex:
         if key not in self._interactions:
             self._interactions[key] = bool(self.reach[first].questions & self.reach[second].questions)
         return self._interactions[key]
+
+    def reach_of_both(self, first: str, second: str) -> frozenset[str]:
+        """The questions that changes of both questions can reach."""
+        key = (first, second) if first <= second else (second, first)
+        if key not in self._both:
+            self._both[key] = self.reach[first].questions & self.reach[second].questions
+        return self._both[key]
 
     def shared_rules(self, first: str, second: str) -> frozenset[str]:
         """The rules that changes of both questions can reach."""

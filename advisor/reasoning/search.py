@@ -97,6 +97,8 @@ class Search:
         self._dropped: set[tuple[str, int]] = set()  # singles whose changed question no longer applies
         self._base_values = dict(self.groups)
         self._base_facts = self.near.facts(self.near.kept)
+        self._step_facts: tuple[tuple[str, int] | None, dict[str, Any]] = (None, {})
+        self._on_base: dict[tuple[str, str], bool] = {}  # (rule, first question): its tests on it hold on the base
         self._position = {qid: n for n, (qid, _) in enumerate(self.groups)}
         self._tried: set[frozenset[tuple[str, Any]]] = set()  # pairs settled one by one
         self._profiles: dict[str, Profile] = {}
@@ -212,14 +214,15 @@ class Search:
         profile = self._profile(second)
         shared = self.index.shared_rules(first, second)
         reached = self.index.reach[second].questions
-        step_facts = self.near.facts(self._kept[(first, n)]) if shared else {}
+        step_facts = self._facts_of(first, n) if shared else {}
         # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
-        both = self.index.reach[first].questions & reached
+        both = self.index.reach_of_both(first, second)
         if self._cannot_change(first, profile, fired, states, shared, step_facts, reached, both):
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
         outside = fired - profile.rules
         predicates = self.index.predicates
+        facts_copy: dict[str, Any] | None = None
         for m, (effect, value2) in enumerate(zip(profile.effects, values, strict=True)):
             if self.trials >= MAX_TRIALS:
                 return False
@@ -231,7 +234,9 @@ class Search:
                 if both:
                     facts = self.near.facts(self.near.relevance.applicable({**step, second: value2}))
                 else:
-                    facts = step_facts  # the step's answers, with the second change's (reached questions only)
+                    if facts_copy is None:
+                        facts_copy = dict(step_facts)
+                    facts = facts_copy  # the step's answers, with the second change's (reached questions only)
                     other = self._kept[(second, m)]
                     for qid in reached:
                         if qid in other:
@@ -243,6 +248,12 @@ class Search:
             if target != self.base and target not in self.found:
                 self._record({**step, second: value2}, [first, second], target)
         return True
+
+    def _facts_of(self, first: str, n: int) -> dict[str, Any]:
+        """What the rules read of a step's settled answers (kept for the step being searched; not to be changed)."""
+        if self._step_facts[0] != (first, n):
+            self._step_facts = ((first, n), self.near.facts(self._kept[(first, n)]))
+        return self._step_facts[1]
 
     def _step_groups(self, first: str, step: dict[str, Any], kept: Answers) -> list[tuple[str, list[Any]]]:
         """The groups of second changes after ``first`` changed (``kept``: the step's settled answers): the
@@ -307,7 +318,9 @@ class Search:
             mine = self.index.reach[first].questions
             tests = [(test, holds) for qid, test, holds in index.leaves[rid] if qid in mine]
             on_step = all(test(facts) == holds for test, holds in tests)
-            if on_step == all(test(self._base_facts) == holds for test, holds in tests):
+            if (rid, first) not in self._on_base:
+                self._on_base[(rid, first)] = all(test(self._base_facts) == holds for test, holds in tests)
+            if on_step == self._on_base[(rid, first)]:
                 return (), ()
             if not on_step:
                 return (0,), ((1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,))
