@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base
-
 from bench.run import Figure, advisor_command, percentile, random_answers
 from bench.scaling import scale_knowledge_base
 
@@ -161,7 +160,6 @@ def bench_scale(kb: KnowledgeBase, count: int, factor: int = 10) -> list[Figure]
     """The engine against a bare consultation, and a knowledge base ``factor`` times larger against the real one."""
     from advisor.reasoning.capacity import check_engine
 
-    figures = []
     with tempfile.TemporaryDirectory() as tmp:
         big_root = scale_knowledge_base(kb.root, Path(tmp) / "kb", factor, varied=True)
         os.environ["ADVISOR_NO_CACHE"] = "1"  # time the reading and validation of the files

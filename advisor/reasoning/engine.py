@@ -247,7 +247,7 @@ class Engine:
         for part in self.parts:
             try:
                 self._host.get_state(part, sid)
-            except Exception:  # noqa: BLE001 - durable raises a bare error 309 for unknown sessions
+            except Exception:  # noqa: BLE001, S112 - durable raises a bare error 309 for unknown sessions
                 continue
             return True
         return False

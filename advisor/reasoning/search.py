@@ -20,12 +20,12 @@ The tests compare this search with the plain one on generated situations (``test
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..knowledge.models import Question
 from .answers import Answers
+from .composition import Composition, Profile
 from .neighbours import Bounds, FormState, Neighbourhood, form_states
 
 if TYPE_CHECKING:
@@ -47,27 +47,6 @@ class Searcher(Protocol):
     def verdict(self, fired: Iterable[str]) -> Outcome: ...
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
-
-
-class Profile(NamedTuple):
-    """What each value of one question does alone, from the base answers, to the rules it can reach."""
-
-    rules: frozenset[str]
-    effects: list[frozenset[str]]
-    """For each value (in the order tried), the reachable rules that then hold."""
-    rise: dict[str, int]
-    """For each form, the most its score can gain on the top form's (on its own when nothing is first)."""
-    lowest_top: int
-    """The most the top form's score can lose."""
-    may_exclude_top: bool
-    top_selectors: list[str | None]
-    """For each value, the strongest rule among ``effects`` that selects a variant of the top form."""
-    always_supports_top: bool
-    may_support: frozenset[str]
-    some: frozenset[str]
-    """The rules that hold for some value."""
-    every: frozenset[str]
-    """The rules that hold for every value."""
 
 
 class Search:
@@ -98,7 +77,8 @@ class Search:
         self._base_values = dict(self.groups)
         self._base_facts = self.near.facts(self.near.kept)
         self._step_facts: tuple[tuple[str, int] | None, dict[str, Any]] = (None, {})
-        self._on_base: dict[tuple[str, str], bool] = {}  # (rule, first question): its tests on it hold on the base
+        self.composition = Composition(self.index, self.kb, self.base, self.near.fired, self._base_facts,
+                                       self.min_score)
         self._position = {qid: n for n, (qid, _) in enumerate(self.groups)}
         self._tried: set[frozenset[tuple[str, Any]]] = set()  # pairs settled one by one
         self._profiles: dict[str, Profile] = {}
@@ -111,11 +91,6 @@ class Search:
     def _record(self, changed: dict[str, Any], touched: list[str], target: Outcome | None) -> None:
         if target is not None and target != self.base and target not in self.found:
             self.found[target] = (changed, touched)
-
-    def _settled(self, changed: dict[str, Any], touched: list[str]) -> Outcome | None:
-        """The verdict of changed answers, or None if a changed question no longer applies."""
-        kept, _, fired = self.near.settle(changed)
-        return None if any(qid not in kept for qid in touched) else self.advisor.verdict(fired)
 
     def _single(self, qid: str, n: int, value: Any) -> frozenset[str]:
         """The rules that hold when the base's answer to ``qid`` becomes its ``n``-th value to try."""
@@ -217,7 +192,7 @@ class Search:
         step_facts = self._facts_of(first, n) if shared else {}
         # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
         both = self.index.reach_of_both(first, second)
-        if self._cannot_change(first, profile, fired, states, shared, step_facts, reached, both):
+        if self.composition.cannot_change(first, profile, fired, states, shared, step_facts, reached, both):
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
         outside = fired - profile.rules
@@ -271,136 +246,11 @@ class Search:
         return groups
 
     def _profile(self, qid: str) -> Profile:
-        if qid in self._profiles:
-            return self._profiles[qid]
-        index, top = self.index, self.base[0]
-        rules = index.reach[qid].rules
-        effects = [self._single(qid, n, value) & rules for n, value in enumerate(self._base_values[qid])]
-        before = form_states(index, self.near.fired & rules)
-        rise: dict[str, int] = {}
-        lowest_top, may_exclude, always, may_support = 0, False, True, set()
-        selectors: list[str | None] = []
-        for effect in effects:
-            after = form_states(index, effect)
-            delta = {f: after.get(f, FormState()).score - before.get(f, FormState()).score for f in index.form_order}
-            top_delta = delta[top] if top is not None else 0
-            for form_id, change in delta.items():
-                rise[form_id] = max(rise.get(form_id, change - top_delta), change - top_delta)
-            may_support |= {f for f, state in after.items() if state.supports}
-            if top is not None:
-                lowest_top = min(lowest_top, top_delta)
-                mine = after.get(top, FormState())
-                always = always and mine.supports > 0
-                may_exclude = may_exclude or mine.excludes > 0
-                selectors.append(self._strongest_selector(effect))
-        profile = Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support),
-                          frozenset().union(*effects), frozenset.intersection(*effects) if effects else frozenset())
-        self._profiles[qid] = profile
-        return profile
-
-    def _strongest_selector(self, rules: Iterable[str]) -> str | None:
-        """The variant-selecting rule of the top form that wins among these rules (None if there is none)."""
-        index, top = self.index, self.base[0]
-        chosen = [r for r in rules if index.effect[r] == "selects_variant" and index.form_of[r] == top]
-        return min(chosen, key=index.precedence.__getitem__) if chosen else None
-
-    def _shared_states(self, rid: str, first: str, profile: Profile, facts: Mapping[str, Any],
-                       reached: frozenset[str], both: frozenset[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """For a rule both changes reach: whether it may hold in the pair (0, 1), and in the value's change.
-
-        Both empty when it surely holds in the pair exactly when it held in the value's change: a rule
-        that is a conjunction of tests, none on a question both changes reach (``both``), whose tests on
-        the questions the first change reaches give the same on the step's answers (``facts``) as on the
-        base's.
-        """
-        index = self.index
-        if index.conjunctive[rid] and not any(qid in both for qid, _, _ in index.leaves[rid]):
-            mine = self.index.reach[first].questions
-            tests = [(test, holds) for qid, test, holds in index.leaves[rid] if qid in mine]
-            on_step = all(test(facts) == holds for test, holds in tests)
-            if (rid, first) not in self._on_base:
-                self._on_base[(rid, first)] = all(test(self._base_facts) == holds for test, holds in tests)
-            if on_step == self._on_base[(rid, first)]:
-                return (), ()
-            if not on_step:
-                return (0,), ((1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,))
-            held: tuple[int, ...] = (0,)  # its tests on the first change's questions failed on the base
-        else:
-            held = (1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,)
-        # It cannot hold if a test it needs fails on a question the second change does not reach.
-        blocked = any(qid is None or qid not in reached for qid, test, holds in index.leaves[rid] if test(facts) != holds)
-        return ((0,) if blocked else (0, 1)), held
-
-    def _same_variant(self, profile: Profile, fired: frozenset[str]) -> bool:
-        """Whether the top form keeps its variant whatever the value: the step's selectors out of the
-        question's reach, with each value's own."""
-        index, (top, variant) = self.index, self.base
-        assert top is not None
-        outside = self._strongest_selector(r for r in fired if r not in profile.rules)
-        default = self.kb.forms[top].default_variant
-        for own in profile.top_selectors:
-            contenders = [r for r in (outside, own) if r is not None]
-            best = min(contenders, key=index.precedence.__getitem__) if contenders else None
-            if (index.variant[best] if best else default) != variant:
-                return False
-        return True
-
-    def _cannot_change(self, first: str, profile: Profile, fired: frozenset[str], states: dict[str, FormState],
-                       shared: frozenset[str], facts: Mapping[str, Any], reached: frozenset[str],
-                       both: frozenset[str]) -> bool:
-        """Whether no value of the profiled question, added to the step that fired ``fired``, changes the verdict.
-
-        Out of the rules both changes reach (``shared``), the pair fires the step's rules out of the
-        question's reach and the value's own: each form's score is the step's plus the value's change
-        (``Profile.rise`` bounds it over the values). A shared rule is evaluated on the pair's answers
-        instead: its part is bounded by whether it can hold there (a test it needs fails on the step's
-        answers ``facts``, on a question out of the second change's reach ``reached``) and whether it held
-        in the value's change.
-        """
-        if not profile.effects:
-            return True  # no value to try
-        index, top = self.index, self.base[0]
-        spread: dict[str, int] = defaultdict(int)  # how far the shared rules may move each form's score
-        unsafe, shared_support_of_top = profile.may_exclude_top, False
-        candidates = {f for f, state in states.items() if state.supports} | profile.may_support
-        for rid in shared:
-            form_id, effect, signed = index.form_of[rid], index.effect[rid], index.signed[rid]
-            # The step counted the rule as it stood after the first change; the value's change, as on the base.
-            spread[form_id] += signed * ((rid in self.near.fired) - (rid in fired))
-            states_now, states_then = self._shared_states(rid, first, profile, facts, reached, both)
-            if not states_now:
-                continue  # the pair gives it exactly what the value's change gave: the profile counts it
-            parts = [signed * (now - then) for now in states_now for then in states_then]
-            spread[form_id] += max(parts) if form_id != top else min(parts)
-            if effect == "supports":
-                if 1 in states_now:
-                    candidates.add(form_id)
-                shared_support_of_top = shared_support_of_top or (form_id == top and 1 in states_then)
-            elif form_id == top and effect == "excludes" and 1 in states_now:
-                unsafe = True
-            elif form_id == top and effect == "selects_variant" and (1 in states_now or 1 in states_then):
-                unsafe = True
-
-        def score(form_id: str) -> int:
-            state = states.get(form_id)
-            return (state.score if state else 0) + spread[form_id]
-
-        if top is None:
-            return all(score(f) + profile.rise[f] < self.min_score for f in candidates)
-        if unsafe or top not in states or not self._same_variant(profile, fired):
-            return False
-        if not (profile.always_supports_top and not shared_support_of_top) and not any(
-                index.effect[r] == "supports" and index.form_of[r] == top and r not in profile.rules for r in fired):
-            return False  # its support could vanish
-        floor = score(top)
-        if floor + profile.lowest_top < self.min_score:
-            return False
-        order = index.form_order
-        for form_id in candidates - {top}:
-            margin = score(form_id) + profile.rise[form_id] - floor
-            if margin > 0 or (margin == 0 and order[form_id] < order[top]):
-                return False
-        return True
+        if qid not in self._profiles:
+            rules = self.index.reach[qid].rules
+            self._profiles[qid] = self.composition.profile(rules, [
+                self._single(qid, n, value) & rules for n, value in enumerate(self._base_values[qid])])
+        return self._profiles[qid]
 
 
 def _hashable(value: Any) -> Any:

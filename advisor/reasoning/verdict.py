@@ -128,8 +128,9 @@ class Verdict:
             own = [r for r in rules if self.kb.rule_form[r.id] == form.id]
             blockers = [r for r in own if r.effect == "excludes"]
             if blockers:
-                excluded.append(ExcludedForm.model_construct(form=form.id, label=form.label, short_label=form.short_label,
-                                             reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
+                excluded.append(ExcludedForm.model_construct(
+                    form=form.id, label=form.label, short_label=form.short_label,
+                    reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
             elif any(r.effect == "supports" for r in own) and _score(own) > 0:
                 ranked.append(self._rank(form, own, unknown, audience))
             elif any(r.effect == "supports" for r in own):  # asked for, but the reasons against outweigh
@@ -139,7 +140,7 @@ class Verdict:
                     against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
                 others.append(OtherForm.model_construct(form=form.id, label=form.label, short_label=form.short_label,
-                                        sheet=self._sheet(form)))
+                                                        sheet=self._sheet(form)))
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
         alerts = self._alerts(facts, as_of, {f.form for f in ranked} | {f.form for f in discouraged})
         ranked = self._confidence(ranked, robustness, alerts, rules)
@@ -160,7 +161,8 @@ class Verdict:
         return Recommendation.model_construct(
             as_of=as_of, audience=audience,
             recommendations=ranked, excluded=excluded, discouraged=discouraged, other_forms=others,
-            tie=Tie.model_construct(forms=[f.form for f in tied], labels=[f.label for f in tied]) if len(tied) > 1 else None,
+            tie=(Tie.model_construct(forms=[f.form for f in tied], labels=[f.label for f in tied])
+                 if len(tied) > 1 else None),
             alerts=alerts, warnings=[w for f in ranked for w in f.warnings],
             next_steps=next_steps, first_steps=list(meta.first_steps),
             no_clear_fit=no_fit, no_fit_message=fallback.message if no_fit else None,
@@ -239,12 +241,13 @@ class Verdict:
 
 def _alert(form_id: str | None, horizon: Horizon, past: bool, days: int) -> Alert:
     text = (horizon.after if past else horizon.before).format(date=long_date(horizon.date), delay=delay_text(days))
-    return Alert.model_construct(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days, text=text,
-                 references=list(horizon.references))
+    return Alert.model_construct(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days,
+                                 text=text, references=list(horizon.references))
 
 
 def _reason(rule: Rule, audience: str | None) -> Reason:
-    return Reason.model_construct(rule=rule.id, text=rule.text_for(audience), weight=rule.weight, references=list(rule.references))
+    return Reason.model_construct(rule=rule.id, text=rule.text_for(audience), weight=rule.weight,
+                                  references=list(rule.references))
 
 
 def _sorted_reasons(own: list[Rule], effect: str, audience: str | None) -> list[Reason]:

@@ -9,7 +9,7 @@ engine. This module knows the advisor only through the ``Outcomes`` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -126,9 +126,9 @@ def _change(advisor: Outcomes, before: dict[str, Any], after: dict[str, Any], to
     form_id, variant_id = target
     form = kb.forms[form_id] if form_id else None
     variant = form.variant(variant_id) if form and variant_id else None
-    return Change.model_construct(changes=items, form=form_id, form_label=form.label if form else None, variant=variant_id,
-                  variant_label=variant.label if variant else None,
-                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
+    return Change.model_construct(changes=items, form=form_id, form_label=form.label if form else None,
+                                  variant=variant_id, variant_label=variant.label if variant else None,
+                                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
 
 
 def phrase(item: AnswerChange, question: Question) -> str:
@@ -185,7 +185,8 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
                 break
     questions = advisor.kb.questions
     return Robustness.model_construct(robust=not depends, depends_on=[
-        QuestionRef.model_construct(question=qid, summary=questions[qid].summary, text=questions[qid].text) for qid in depends])
+        QuestionRef.model_construct(question=qid, summary=questions[qid].summary, text=questions[qid].text)
+        for qid in depends])
 
 
 def _confirmed_form(advisor: Outcomes, changed: dict[str, Any], confirm: Neighbourhood | None) -> str | None:
