@@ -301,28 +301,24 @@ def bench_rss(kb: KnowledgeBase, count: int) -> list[Figure]:
 
 
 def bench_memo(kb: KnowledgeBase, runs: int) -> list[Figure]:
-    try:
-        from advisor import memo
-    except ImportError:
-        return [Figure("note d'orientation (HTML, PDF)", None, "ms", None, "module advisor.memo absent")]
+    """Memo rendering (the recommendation computed once, with explanations), against plain ``advise()``."""
+    from advisor.outputs import memo
+
     advisor = Advisor(kb)
     example = (kb.example_names() or [None])[0]
     answers = kb.example(example).answers if example else {}
-    rec = advisor.advise(answers)
-    render_rec = getattr(memo, "render_recommendation", None)
+    rec = advisor.advise(answers, explain=True)
+    advisor.advise(answers)
+    plain_ms = statistics.median(_timed(lambda: advisor.advise(answers)) for _ in range(runs)) * 1000
     figures = []
     for fmt, label in (("html", "HTML"), ("pdf", "PDF")):
-        if render_rec is not None:
-            def call(fmt: str = fmt) -> Any:
-                return render_rec(advisor, rec, fmt)
-        else:
-            def call(fmt: str = fmt) -> Any:
-                return memo.render_memo(advisor, answers, fmt)
+        def call(fmt: str = fmt) -> Any:
+            return memo.render(advisor.kb, rec, fmt)  # type: ignore[arg-type]
         try:
-            call()  # warm: templates, fonts, the WeasyPrint import
+            call()  # warm: templates (one Jinja environment, compiled once per process), fonts, WeasyPrint
             ms = statistics.median(_timed(call) for _ in range(runs)) * 1000
             figures.append(Figure(f"note d'orientation {label} (exemple {example})", ms, "ms", None,
-                                  f"médiane de {runs} rendus, après un premier rendu"))
+                                  f"médiane de {runs} rendus après un premier ; {_num(ms / plain_ms)} × advise()"))
         except Exception as err:  # noqa: BLE001 - a missing optional dependency (WeasyPrint) is reported, not fatal
             reason = str(err).splitlines()[0][:100] if str(err) else type(err).__name__
             figures.append(Figure(f"note d'orientation {label}", None, "ms", None, f"non mesuré : {reason}"))

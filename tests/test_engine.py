@@ -18,7 +18,8 @@ from hypothesis import given, settings
 
 from advisor import Advisor, EngineError, KnowledgeBase
 from advisor.reasoning.encoding import FACT_KIND
-from advisor.reasoning.engine import RULES_PER_PART, Engine, compile_ruleset
+from advisor.reasoning.engine import Engine, compile_ruleset
+from advisor.reasoning.parts import RULES_PER_PART
 from advisor.reasoning.evaluator import ReferenceEvaluator
 from tests.strategies import answer_sets
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AdvisorError
 from ..knowledge.models import UNKNOWN, Question
 from .answers import Answers, normalise
-from .engine import Engine, error_code, limit_text, part_label
+from .engine import Engine, error_code, limit_text
+from .parts import RULES_PER_PART, part_forms, part_label
 from .relevance import Relevance
 from .verdict import situation
 
@@ -100,8 +101,9 @@ def _value(question: Question, rng: random.Random) -> Any:
 def prove(kb: KnowledgeBase, count: int, as_of: dt.date, report: Callable[[dict[str, Any]], None]) -> None:
     """In this process: build every part, then consult each on the sweep; ``report`` gets each step.
 
-    Events: ``{"part", "stage": "build"|"consult"}`` before a step, ``{"part", "stage", "code",
-    "situation"?}`` for a refusal, and ``{"done": True, "parts", "situations"}`` at the end.
+    Events: ``{"part", "stage": "build"|"consult"}`` before a step; ``{"part", "stage", "code",
+    "situation"?, "of"?}`` for a refusal, then, for a part of several forms, ``{"culprits": [...]}``: the
+    forms the engine also refuses alone; ``{"done": True, "parts", "situations"}`` at the end.
     """
     failure: dict[str, Any] = {}
 
@@ -113,6 +115,7 @@ def prove(kb: KnowledgeBase, count: int, as_of: dt.date, report: Callable[[dict[
         engine = Engine(kb, on_part=building)
     except AdvisorError as err:
         report({**failure, "code": error_code(err.__cause__ or err)})
+        _find_culprits(kb, failure["part"], None, report)
         return
     facts = [situation(answers, as_of) for answers in situations(kb, count)]
     for part, rules in engine.parts.items():
@@ -123,8 +126,26 @@ def prove(kb: KnowledgeBase, count: int, as_of: dt.date, report: Callable[[dict[
             except AdvisorError as err:
                 report({"part": part, "stage": "consult", "code": error_code(err.__cause__ or err),
                         "situation": number, "of": len(facts)})
+                _find_culprits(kb, part, facts_of_one, report)
                 return
     report({"done": True, "parts": len(engine.parts), "situations": len(facts)})
+
+
+def _find_culprits(kb: KnowledgeBase, part: str, facts: dict[str, Any] | None,
+                   report: Callable[[dict[str, Any]], None]) -> None:
+    """For a part of several forms: which of them the engine refuses on their own (built, or on ``facts``)."""
+    forms = part_forms(part)
+    if len(forms) < 2:
+        return
+    culprits = []
+    for form_id in forms:
+        try:
+            alone = Engine(kb, forms=[form_id])
+            if facts is not None:
+                alone.consult(facts)
+        except AdvisorError:
+            culprits.append(form_id)
+    report({"part": part, "culprits": culprits})
 
 
 def check_engine(root: Path, count: int = SITUATIONS, as_of: dt.date | None = None,
@@ -146,19 +167,17 @@ def check_engine(root: Path, count: int = SITUATIONS, as_of: dt.date | None = No
     events = [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
     last = events[-1] if events else {}
     if last.get("done"):
-        return [], (f"Moteur de règles : {last['parts']} parties (une par forme, {_per_part()} règles au plus), "
-                    f"{last['situations']} situations d'essai examinées sans erreur.")
-    part = last.get("part")
+        return [], (f"Moteur de règles : {last['parts']} parties (les formes regroupées, {RULES_PER_PART} règles au "
+                    f"plus chacune), {last['situations']} situations d'essai examinées sans erreur.")
+    failure = next((e for e in reversed(events) if "code" in e), last)
+    part = failure.get("part")
     if part is None:
         detail = errors.strip().splitlines()[-1:]
         return [("", "le moteur de règles n'a pas pu être essayé" + (f" : {detail[0]}" if detail else ""))], None
-    return [(part.split("#")[0], _message(last, part, code, hung, timeout))], None
-
-
-def _per_part() -> int:
-    from .engine import RULES_PER_PART
-
-    return RULES_PER_PART
+    culprits = last.get("culprits") or []
+    if culprits:  # the forms of a shared part that the engine refuses on their own
+        return [(form, _message(failure, form, code, hung, timeout)) for form in culprits], None
+    return [(part_forms(part)[0], _message(failure, part, code, hung, timeout))], None
 
 
 def _message(event: dict[str, Any], part: str, code: int | None, hung: bool, timeout: float) -> str:

@@ -12,7 +12,7 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
 - a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14), and a sink rule in
   each part so that every fact is handled (deleting the session of an unhandled fact crashes the
   engine); the session of a failed assertion is never deleted (that crashes it too);
-- each part (ruleset) bounded in size, since durable-rules fails past its own limits (``partition``);
+- each part (ruleset) bounded in size, since durable-rules fails past its own limits (``parts.py``);
 - the definition given to the engine is a deep copy (15);
 - a lock around each consultation (the C extension holds the GIL anyway).
 """
@@ -29,19 +29,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EngineError, EngineUnavailableError
 from .conditions import compile_condition
 from .encoding import FACT_KIND, encode
+from .parts import part_label, partition
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
-
-# Rules are compiled into several rulesets (« parts »), one per form, a form with many rules being
-# split: durable-rules has per-ruleset limits that a growing knowledge base reaches although it still
-# loads (engine-notes §3 and "Capacity": error 303 on 3-12 % of situations at about 9 times today's
-# rules, errors 106-108 when building at about 40 times). Error 303 comes when one fact keeps more than
-# 64 tests pending at once (measured: 64 rules testing 64 different answers that all hold pass, 65
-# fail), so a part holds at most three quarters of that; ``advisor rules check`` proves that every part
-# runs (``capacity.py``), since a rule with alternatives (``any``, ``in``) may count for several.
-RULES_PER_PART = 48
-PART_SEPARATOR = "#"  # not allowed in form ids, so part names never clash
 
 # A catch-all rule that fires last for every situation, so that no fact is ever "not handled":
 # deleting the session of an unhandled fact crashes durable-rules after a few thousand calls
@@ -88,30 +79,9 @@ def limit_text(code: int | None) -> str:
     return LIMITS.get(code or 0, "limite interne du moteur") + (f" (erreur {code} de durable-rules)" if code else "")
 
 
-def part_form(part: str) -> str:
-    """The form whose rules a part holds."""
-    return part.split(PART_SEPARATOR)[0]
-
-
-def part_label(part: str) -> str:
-    """« la forme « gme » », or « la forme « gme » (partie 2) » for a split form."""
-    form, _, number = part.partition(PART_SEPARATOR)
-    return f"la forme « {form} »" + (f" (partie {number})" if number else "")
-
-
-def partition(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Part name → ids of its rules: each form's rules in file order, by ``RULES_PER_PART`` at most."""
-    parts: dict[str, list[str]] = {}
-    for form_id in kb.forms:
-        ids = [rule.id for rule in kb.rules_of(form_id)]
-        chunks = [ids[i:i + RULES_PER_PART] for i in range(0, len(ids), RULES_PER_PART)] or [[]]
-        for number, chunk in enumerate(chunks, 1):
-            parts[form_id if len(chunks) == 1 else f"{form_id}{PART_SEPARATOR}{number}"] = chunk
-    return parts
-
-
-def compile_ruleset(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
-    """Compile rules into durable-rules ruleset definitions (pure data), one per part (``partition``).
+def compile_ruleset(kb: KnowledgeBase, forms: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Compile rules (of ``forms`` only, when given) into durable-rules ruleset definitions (pure data),
+    one per part (``parts.partition``).
 
     Each rule becomes ``{"all": [{"m": {"$and": [{"kind": "situation"}, <condition>]}}], "run": <rule id>}``,
     and a last "sink" rule of each part matches every situation.
@@ -119,7 +89,7 @@ def compile_ruleset(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
     types = {qid: q.type for qid, q in kb.questions.items()}
     rules = {rule.id: rule for rule in kb.rules}
     definitions = {}
-    for part, ids in partition(kb).items():
+    for part, ids in partition(kb, forms).items():
         definition = {}
         for rid in ids:
             expression = {"$and": [{"kind": FACT_KIND}, compile_condition(rules[rid].when, types)]}
@@ -136,13 +106,15 @@ class Engine:
     Args:
         kb: the knowledge base.
         on_part: called with each part's name before it is built.
+        forms: only the rules of these forms (to find which form of a part the engine refuses).
 
     Raises:
         EngineUnavailableError: durable-rules cannot be imported.
         EngineError: durable-rules refuses a part (named, with the limit it hits).
     """
 
-    def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None,
+                 forms: Iterable[str] | None = None) -> None:
         engine = _import_engine()
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
@@ -150,7 +122,7 @@ class Engine:
         self._interrupted: set[str] = set()
         self._lock = threading.Lock()
         self._broken: str | None = None
-        self.definition = compile_ruleset(kb)
+        self.definition = compile_ruleset(kb, forms)
         self.parts = {part: frozenset(definition) - {SINK} for part, definition in self.definition.items()}
         self._part_of = {rid: part for part, ids in self.parts.items() for rid in ids}
         host_class = _host_class(engine)
