@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from advisor import Advisor, EngineError, KnowledgeBase
 from advisor.reasoning.encoding import FACT_KIND
 from advisor.reasoning.engine import Engine, compile_ruleset
-from advisor.reasoning.parts import RULES_PER_PART
 from advisor.reasoning.evaluator import ReferenceEvaluator
+from advisor.reasoning.parts import RULES_PER_PART
 from tests.strategies import answer_sets
 
 SAMPLE = {"structure_types": ["aci", "ea"], "goals": ["disability_pathways", "market"],

@@ -81,9 +81,9 @@ class KnowledgeBase:
         if self._compared is None:
             compared: dict[str, set[int]] = {}
             conditions = [r.when for r in self.rules] + [cond for _, cond in self.question_conditions()]
-            for test in (node for cond in conditions for node in _nodes(cond) if node.question is not None):
-                if isinstance(test.value, int):
-                    compared.setdefault(test.question, set()).update({test.value - 1, test.value, test.value + 1})
+            for node in (node for cond in conditions for node in _nodes(cond)):
+                if node.question is not None and isinstance(node.value, int):
+                    compared.setdefault(node.question, set()).update({node.value - 1, node.value, node.value + 1})
             self._compared = compared
         return set(self._compared.get(question_id, ()))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .answers import Answers
@@ -182,7 +183,7 @@ class Neighbourhood:
         """What the rules read of settled answers: the answers, and the consultation date."""
         return dict(kept) if self.as_of is None else situation(kept, self.as_of)
 
-    def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], set[str]]:
+    def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], AbstractSet[str]]:
         """Like ``Advisor.settle`` on answers near the base: (kept answers, dropped ids, fired rule ids)."""
         kept = self.relevance.applicable(answers)
         dropped = [qid for qid in answers if qid not in kept]

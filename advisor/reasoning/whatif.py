@@ -9,7 +9,7 @@ engine. This module knows the advisor only through the ``Outcomes`` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,7 +34,7 @@ class Outcomes(Protocol):
 
     def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], set[str]]: ...
 
-    def verdict(self, fired: set[str]) -> tuple[str | None, str | None]: ...
+    def verdict(self, fired: Iterable[str]) -> tuple[str | None, str | None]: ...
 
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]: ...
 
