@@ -41,18 +41,21 @@ from .errors import (
     UnknownItemError,
 )
 
+__version__ = "0.1.0"  # the package version (pyproject.toml reads it from here)
+
 if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path
 
-    from .knowledge.base import KnowledgeBase, load_knowledge_base
+    from .knowledge.base import KnowledgeBase
+    from .knowledge.loader import load_knowledge_base
     from .knowledge.models import Question
     from .reasoning.advisor import Advisor
     from .reasoning.result import Recommendation, recommendation_schema
 
 # Imported on first use, so that the command line starts fast (``advisor --help``).
 _LAZY = {
-    "Advisor": "reasoning.advisor", "KnowledgeBase": "knowledge.base", "load_knowledge_base": "knowledge.base",
+    "Advisor": "reasoning.advisor", "KnowledgeBase": "knowledge.base", "load_knowledge_base": "knowledge.loader",
     "Question": "knowledge.models", "Recommendation": "reasoning.result",
     "recommendation_schema": "reasoning.result",
 }

@@ -1,4 +1,4 @@
-"""``advisor rules check``: integrity of a knowledge base, its examples, and its scenarios.
+"""``advisor rules check``: integrity of a knowledge base, its examples, that the engine runs it, and its scenarios.
 
 A scenario file (``tests/scenarios/*.yaml``) lists situations written by domain experts, each with
 a sentence as name, the answers (or a packaged example) and what the advisor must conclude.
@@ -24,6 +24,7 @@ from .knowledge.models import StrictModel
 from .knowledge.reading import read_yaml, validate
 from .reasoning.advisor import Advisor
 from .reasoning.answers import normalise
+from .reasoning.capacity import check_engine
 from .reasoning.result import Recommendation
 from .wording import delay_text, long_date
 
@@ -233,6 +234,12 @@ def check_knowledge_base(kb: KnowledgeBase, scenarios_dir: Path | None = None,
     if report.problems:
         return report
     report.notes += horizon_report(kb, as_of or dt.date.today())
+    failures_of_engine, summary = check_engine(kb.root, as_of=as_of)
+    for form_id, message in failures_of_engine:
+        report.problems.append(KnowledgeBaseError(kb.sources.get(form_id, kb.rules_dir), message, form_id or None))
+    if report.problems:
+        return report  # the scenarios would not run either
+    report.notes.append(summary or "")
     folder = scenarios_dir or kb.root / "tests" / "scenarios"
     if not folder.is_dir():
         report.notes.append(f"Scénarios non trouvés ({folder}) : vérification de couverture non faite.")

@@ -70,6 +70,8 @@ class Figure:
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int):
+        return str(x)
     if x >= 100:
         text = f"{x:,.0f}"
     elif x >= 10:
@@ -232,31 +234,6 @@ def advisor_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "advisor"]
 
 
-def bench_cold_start(kb: KnowledgeBase, runs: int) -> list[Figure]:
-    example = "afeji" if "afeji" in kb.example_names() else (kb.example_names() or [None])[0]
-    cmd = advisor_command()
-    env = {**os.environ, "NO_COLOR": "1"}
-    with tempfile.TemporaryDirectory() as tmp:
-        def once(args: list[str]) -> float:
-            start = time.perf_counter()
-            subprocess.run(args, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            return time.perf_counter() - start
-
-        def median(args: list[str]) -> float:
-            once(args)  # warm the file cache
-            return statistics.median(once(args) for _ in range(runs)) * 1000
-
-        base = median([sys.executable, "-c", "pass"])
-        help_ms = median([*cmd, "--help"])
-        figures = [Figure("python -c pass (référence)", base, "ms", None, f"médiane de {runs} lancements"),
-                   Figure("advisor --help", help_ms, "ms", 150.0, f"soit {_num(help_ms - base)} ms de plus que Python")]
-        if example:
-            rec_ms = median([*cmd, "recommend", "--example", example])
-            figures.append(Figure(f"advisor recommend --example {example}", rec_ms, "ms", 300.0,
-                                  f"soit {_num(rec_ms - base)} ms de plus que Python"))
-    return figures
-
-
 def bench_batch(kb: KnowledgeBase, count: int) -> list[Figure]:
     cmd = advisor_command()
     figures = []
@@ -324,28 +301,24 @@ def bench_rss(kb: KnowledgeBase, count: int) -> list[Figure]:
 
 
 def bench_memo(kb: KnowledgeBase, runs: int) -> list[Figure]:
-    try:
-        from advisor import memo
-    except ImportError:
-        return [Figure("note d'orientation (HTML, PDF)", None, "ms", None, "module advisor.memo absent")]
+    """Memo rendering (the recommendation computed once, with explanations), against plain ``advise()``."""
+    from advisor.outputs import memo
+
     advisor = Advisor(kb)
     example = (kb.example_names() or [None])[0]
     answers = kb.example(example).answers if example else {}
-    rec = advisor.advise(answers)
-    render_rec = getattr(memo, "render_recommendation", None)
+    rec = advisor.advise(answers, explain=True)
+    advisor.advise(answers)
+    plain_ms = statistics.median(_timed(lambda: advisor.advise(answers)) for _ in range(runs)) * 1000
     figures = []
     for fmt, label in (("html", "HTML"), ("pdf", "PDF")):
-        if render_rec is not None:
-            def call(fmt: str = fmt) -> Any:
-                return render_rec(advisor, rec, fmt)
-        else:
-            def call(fmt: str = fmt) -> Any:
-                return memo.render_memo(advisor, answers, fmt)
+        def call(fmt: str = fmt) -> Any:
+            return memo.render(advisor.kb, rec, fmt)  # type: ignore[arg-type]
         try:
-            call()  # warm: templates, fonts, the WeasyPrint import
+            call()  # warm: templates (one Jinja environment, compiled once per process), fonts, WeasyPrint
             ms = statistics.median(_timed(call) for _ in range(runs)) * 1000
             figures.append(Figure(f"note d'orientation {label} (exemple {example})", ms, "ms", None,
-                                  f"médiane de {runs} rendus, après un premier rendu"))
+                                  f"médiane de {runs} rendus après un premier ; {_num(ms / plain_ms)} × advise()"))
         except Exception as err:  # noqa: BLE001 - a missing optional dependency (WeasyPrint) is reported, not fatal
             reason = str(err).splitlines()[0][:100] if str(err) else type(err).__name__
             figures.append(Figure(f"note d'orientation {label}", None, "ms", None, f"non mesuré : {reason}"))
@@ -427,11 +400,17 @@ def print_table(figures: list[Figure], markdown: bool) -> None:
 
 
 def sections(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[KnowledgeBase], list[Figure]]]]:
+    from bench import ratios
+
     quick = args.quick
     if "latency" in args.only:
         yield "latence de advise()", lambda kb: bench_latency(kb, 500 if quick else 5000)
     if "cold" in args.only:
-        yield "démarrage à froid", lambda kb: bench_cold_start(kb, 3 if quick else 15)
+        yield "démarrage", lambda kb: ratios.bench_start(kb, 5 if quick else 15)
+    if "explain" in args.only:
+        yield "explications", lambda kb: ratios.bench_explain(kb, 100 if quick else 400)
+    if "scale" in args.only:
+        yield "moteur et base dix fois plus grande", lambda kb: ratios.bench_scale(kb, 100 if quick else 300)
     if "batch" in args.only:
         yield "batch", lambda kb: bench_batch(kb, 2000 if quick else 10_000)
     if "rss" in args.only:
@@ -448,8 +427,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="échantillons réduits (environ 30 s)")
     parser.add_argument("--markdown", action="store_true", help="tableau au format Markdown")
     parser.add_argument("--data-dir", default=None, help="dossier de la base de connaissances")
-    parser.add_argument("--only", nargs="+", default=["latency", "cold", "batch", "rss", "memo", "web"],
-                        choices=["latency", "cold", "batch", "rss", "memo", "web"], help="mesures à faire")
+    every = ["latency", "cold", "explain", "scale", "batch", "rss", "memo", "web"]
+    parser.add_argument("--only", nargs="+", default=every, choices=every, help="mesures à faire")
     parser.add_argument("--rss-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:

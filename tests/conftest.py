@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ TOY_ROOT = Path(__file__).resolve().parent / "fixtures" / "toy"
 # suite gives the same result next year. The CLI reads it from ADVISOR_DATE (its --date default).
 TODAY = dt.date(2026, 12, 1)
 os.environ["ADVISOR_DATE"] = TODAY.isoformat()
+# Knowledge bases validated by the tests are cached in a folder of their own, never the user's.
+os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

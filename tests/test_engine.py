@@ -20,6 +20,7 @@ from advisor import Advisor, EngineError, KnowledgeBase
 from advisor.reasoning.encoding import FACT_KIND
 from advisor.reasoning.engine import Engine, compile_ruleset
 from advisor.reasoning.evaluator import ReferenceEvaluator
+from advisor.reasoning.parts import RULES_PER_PART
 from tests.strategies import answer_sets
 
 SAMPLE = {"structure_types": ["aci", "ea"], "goals": ["disability_pathways", "market"],
@@ -54,7 +55,7 @@ def test_01_facts_are_asserted_one_at_a_time(kb: KnowledgeBase, monkeypatch: pyt
     original = engine._host.assert_fact
     monkeypatch.setattr(engine._host, "assert_fact", lambda name, fact: calls.append(fact) or original(name, fact))
     assert engine.consult(SAMPLE)
-    assert len(calls) == 1 and isinstance(calls[0], dict)
+    assert len(calls) == len(engine.parts) and all(isinstance(call, dict) for call in calls)
 
 
 def test_02_dispatcher_thread_is_disabled(kb: KnowledgeBase) -> None:
@@ -100,8 +101,8 @@ def test_04_results_come_from_the_trace_not_get_facts(kb: KnowledgeBase, monkeyp
 
 
 def test_05_06_12_compiled_rules_use_no_negation_no_any_and_always_a_kind(kb: KnowledgeBase) -> None:
-    definition = compile_ruleset(kb)
-    for name, rule in definition["advisor"].items():
+    rules = {name: rule for definition in compile_ruleset(kb).values() for name, rule in definition.items()}
+    for name, rule in rules.items():
         assert set(rule) == {"all", "pri", "run"}, name
         assert len(rule["all"]) == 1
         (binding, expression), = rule["all"][0].items()
@@ -144,7 +145,7 @@ def test_08_unicode_and_case_are_normalised(advisor: Advisor, spelling: str) -> 
 
 
 def test_09_priorities_are_non_negative_shorts(kb: KnowledgeBase) -> None:
-    assert all(0 <= rule["pri"] <= 65535 for rule in compile_ruleset(kb)["advisor"].values())
+    assert all(0 <= rule["pri"] <= 65535 for part in compile_ruleset(kb).values() for rule in part.values())
 
 
 def test_10_sessions_are_always_deleted(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,10 +175,11 @@ def test_10_sessions_are_always_deleted(kb: KnowledgeBase, monkeypatch: pytest.M
 
 def test_11_equality_tests_stay_far_below_the_hang_limit(kb: KnowledgeBase) -> None:
     """More than 512 distinct equality tests under one node hangs create_ruleset (engine-notes §3)."""
-    equalities = {(key, repr(value)) for key, value in _walk(compile_ruleset(kb))
-                  if not key.startswith("$") and not isinstance(value, (dict, list))}
-    assert len(equalities) < 256
-    assert len(compile_ruleset(kb)["advisor"]) < 256
+    for part in compile_ruleset(kb).values():
+        equalities = {(key, repr(value)) for key, value in _walk(part)
+                      if not key.startswith("$") and not isinstance(value, (dict, list))}
+        assert len(equalities) < 256
+        assert len(part) <= RULES_PER_PART + 1  # and its sink
 
 
 def test_13_reserved_engine_fields_cannot_be_answers(advisor: Advisor) -> None:

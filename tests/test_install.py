@@ -94,7 +94,7 @@ def test_wheel_finds_its_data_from_another_folder(wheel: Path, tmp_path: Path) -
     env = clean_env(PYTHONPATH=str(site))  # dependencies (durable-rules…) come from this interpreter
     probe = subprocess.run(
         [sys.executable, "-c",
-         "import advisor, advisor.knowledge.reading as l; print(advisor.__file__); print(l.default_root())"],
+         "import advisor, advisor.knowledge.paths as l; print(advisor.__file__); print(l.default_root())"],
         cwd=elsewhere, capture_output=True, text=True, env=env, timeout=60, check=False)
     assert probe.returncode == 0, probe.stderr
     module, root = probe.stdout.splitlines()

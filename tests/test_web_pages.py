@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from advisor import Advisor
-from tests.conftest import TODAY
+from tests.conftest import TODAY, need
 from tests.webplay import Page, answer_for, play, result, step
 
 EXAMPLES = ["afeji", "agora-ternois", "gme-brunoy", "parcours-gagnants", "zest"]
@@ -287,6 +287,7 @@ def test_security_headers_on_every_response(client, path: str) -> None:  # type:
 
 
 def test_framing_is_allowed_only_for_the_origins_given(advisor: Advisor) -> None:
+    need("starlette", "web")
     from starlette.testclient import TestClient
 
     from advisor.web.app import create_app
@@ -329,6 +330,7 @@ def test_a_chunked_body_over_the_limit_is_stopped(client) -> None:  # type: igno
 
 
 def test_an_unexpected_error_is_a_french_page_without_traceback(advisor: Advisor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    need("starlette", "web")
     from starlette.testclient import TestClient
 
     from advisor.web import pages

@@ -67,7 +67,7 @@ def _start_worker(root: str, as_of: dt.date | None) -> None:
     global _worker, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        from ..knowledge.base import load_knowledge_base
+        from ..knowledge.loader import load_knowledge_base
         from ..reasoning.advisor import Advisor
 
         advisor = Advisor(load_knowledge_base(root))

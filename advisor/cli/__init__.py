@@ -41,7 +41,7 @@ class State:
     def advisor(self) -> Any:
         """The ``Advisor`` over the chosen knowledge base (loaded once)."""
         if self._advisor is None:
-            from ..knowledge.base import load_knowledge_base
+            from ..knowledge.loader import load_knowledge_base
             from ..reasoning.advisor import Advisor
 
             self._advisor = Advisor(load_knowledge_base(self.data_dir))

@@ -69,8 +69,6 @@ def read_situation(kb: Any, answers_file: Path | None, example: str | None,
         click.UsageError: both or (``required``) neither were given.
         InputFileError, UnknownItemError: the file or the example cannot be read.
     """
-    from ..files import read_answers
-
     if example == "" and answers_file is None:
         for name in kb.example_names():
             click.echo(f"{name}\t{kb.example(name).description}")
@@ -78,6 +76,8 @@ def read_situation(kb: Any, answers_file: Path | None, example: str | None,
     if answers_file is not None and example is not None:
         raise click.UsageError("donnez un fichier de réponses ou --example NOM, pas les deux.")
     if answers_file is not None:
+        from ..files import read_answers  # only for a file: it imports the YAML parser
+
         read = read_answers(answers_file, kb)
         echo_notices(read.notices)
         return Situation(read.answers, read.description)

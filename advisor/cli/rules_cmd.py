@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..knowledge.base import load_knowledge_base
+from ..knowledge.loader import load_knowledge_base
 from ..outputs.rulebook import export_rulebook
 from ..scenarios import check_knowledge_base
 from . import EXIT_USER, State, cli, pass_state

@@ -17,32 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
-from ..errors import KnowledgeBaseError, KnowledgeBaseProblems, UnknownItemError
+from ..errors import KnowledgeBaseError, UnknownItemError
 from .history import version_key
 from .models import (
     RESERVED_IDS,
     Condition,
     Example,
     Form,
-    FormFile,
     Horizon,
-    Id,
     KnowledgeMeta,
     Question,
-    QuestionsFile,
     Rule,
 )
-from .reading import default_root, read_yaml, validate
-from .sheets import Sheet, load_sheets
+from .sheets import Sheet
 from .text import match_key
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-class _Index(KnowledgeMeta):
-    forms: list[Id] = Field(min_length=1)
 
 
 @dataclass
@@ -73,6 +63,20 @@ class KnowledgeBase:
         self._by_form: dict[str, list[Rule]] = {form_id: [] for form_id in self.forms}
         for rule in self.rules:
             self._by_form[self.rule_form[rule.id]].append(rule)
+        self._compared: dict[str, set[int]] | None = None
+        self._examples: dict[str, Example] = {}
+
+    def compared_numbers(self, question_id: str) -> set[int]:
+        """Each integer that a rule or relevance condition compares this question with, and its two
+        neighbours: the values worth trying around the thresholds (``advisor.reasoning.whatif``)."""
+        if self._compared is None:
+            compared: dict[str, set[int]] = {}
+            conditions = [r.when for r in self.rules] + [cond for _, cond in self.question_conditions()]
+            for node in (node for cond in conditions for node in _nodes(cond)):
+                if node.question is not None and isinstance(node.value, int):
+                    compared.setdefault(node.question, set()).update({node.value - 1, node.value, node.value + 1})
+            self._compared = compared
+        return set(self._compared.get(question_id, ()))
 
     def horizon(self, horizon_id: str) -> Horizon:
         """The dated alert with this id."""
@@ -123,8 +127,20 @@ class KnowledgeBase:
         names = self.example_names()
         if name not in names:
             raise UnknownItemError("exemple inconnu", name, names)
+        if name in self._examples:  # read with the knowledge base (kept in its cache)
+            return self._examples[name]
+        from .reading import read_yaml, validate
+
         path = self.examples_dir / f"{name}.yaml"
         return validate(Example, read_yaml(path), path, name)
+
+    def read_examples(self) -> None:
+        """Read and validate every packaged example now, so that it is stored with the knowledge base.
+
+        Raises:
+            KnowledgeBaseError: an example file is invalid.
+        """
+        self._examples = {name: self.example(name) for name in self.example_names()}
 
     # --- integrity --------------------------------------------------------------------
 
@@ -308,71 +324,3 @@ def _operator_problem(question: Question, op: str, operand: Any) -> str | None:
         if question.type == "number" and (isinstance(value, bool) or not isinstance(value, int)):
             return f"un nombre entier est attendu (reçu : {value!r})"
     return None
-
-
-def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> KnowledgeBase:
-    """Load and validate the knowledge base of a data root (the packaged one by default).
-
-    Args:
-        root: a folder holding ``rules/`` and ``sheets/``; ``None`` for the packaged data.
-        check: also run the cross-reference checks and raise if any fails.
-
-    Raises:
-        KnowledgeBaseError: a file is missing or invalid (names the file and the item).
-        KnowledgeBaseProblems: cross-reference problems (with ``check=True``).
-    """
-    base = Path(root) if root is not None else default_root()
-    rules_dir = base / "rules"
-    if not rules_dir.is_dir():
-        raise KnowledgeBaseError(rules_dir, "dossier des règles introuvable")
-    index_path = rules_dir / "knowledge.yaml"
-    index = validate(_Index, read_yaml(index_path), index_path)
-    meta = KnowledgeMeta.model_validate(index.model_dump(exclude={"forms"}))
-    sources: dict[str, Path] = {}
-
-    q_path = rules_dir / "questions.yaml"
-    questions: dict[str, Question] = {}
-    for question in validate(QuestionsFile, read_yaml(q_path), q_path).questions:
-        _add_unique(questions, question.id, question, q_path, "question")
-        sources[question.id] = q_path
-
-    forms: dict[str, Form] = {}
-    horizons: dict[str | None, list[Horizon]] = {None: list(meta.horizons)}
-    rules: list[Rule] = []
-    rule_form: dict[str, str] = {}
-    listed = set(index.forms)
-    for extra in sorted((rules_dir / "forms").glob("*.yaml")):
-        if extra.stem not in listed:
-            raise KnowledgeBaseError(extra, "fichier de forme absent de la liste « forms » de knowledge.yaml")
-    for form_id in index.forms:
-        path = rules_dir / "forms" / f"{form_id}.yaml"
-        parsed = validate(FormFile, read_yaml(path), path, form_id)
-        if parsed.form.id != form_id:
-            raise KnowledgeBaseError(path, f"l'identifiant de la forme doit être « {form_id} » (nom du fichier)",
-                                     parsed.form.id)
-        _add_unique(forms, form_id, parsed.form, path, "forme")
-        sources[form_id] = path
-        horizons[form_id] = list(parsed.horizons)
-        for horizon in parsed.horizons:
-            sources[horizon.id] = path
-        for rule in parsed.rules:
-            if rule.id in rule_form:
-                raise KnowledgeBaseError(path, f"identifiant de règle en double (déjà dans {sources[rule.id]})",
-                                         rule.id)
-            rules.append(rule)
-            rule_form[rule.id] = form_id
-            sources[rule.id] = path
-
-    sheets = load_sheets(base / "sheets", meta.sheet_format)
-    kb = KnowledgeBase(base, meta, questions, forms, rules, rule_form, sheets, sources, horizons)
-    if check:
-        problems = kb.problems()
-        if problems:
-            raise problems[0] if len(problems) == 1 else KnowledgeBaseProblems(problems)
-    return kb
-
-
-def _add_unique(index: dict[str, Any], key: str, value: Any, path: Path, kind: str) -> None:
-    if key in index:
-        raise KnowledgeBaseError(path, f"identifiant de {kind} en double", key)
-    index[key] = value

@@ -28,7 +28,7 @@ Confidence = Literal["forte", "moyenne", "faible"]
 class StrictModel(BaseModel):
     """Base for every knowledge-base model: unknown keys are errors, values are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 SourceKind = Literal["texte_officiel", "administration", "reseau", "presse", "autre"]

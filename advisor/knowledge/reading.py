@@ -1,14 +1,11 @@
-"""Finding the data root and reading its YAML files into validated models, with French errors.
+"""Reading the data root's YAML (and answers' JSON) files into validated models, with French errors.
 
-Data root resolution: an explicit folder > the ``ADVISOR_DATA_DIR`` environment variable > the
-copy packaged in the wheel (``advisor/_data``) > the source checkout (the folder above the package).
-A data root holds ``rules/`` and ``sheets/``.
+The data root itself is found in ``paths.py``, which imports no YAML parser.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,19 +16,6 @@ from pydantic import BaseModel, ValidationError
 from ..errors import KnowledgeBaseError, excerpt
 
 M = TypeVar("M", bound=BaseModel)
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def default_root() -> Path:
-    """The data root used when none is given."""
-    env = os.environ.get("ADVISOR_DATA_DIR")
-    if env:
-        return Path(env)
-    packaged = PACKAGE_DIR / "_data"
-    if (packaged / "rules").is_dir():
-        return packaged
-    return PACKAGE_DIR.parent
 
 
 # libyaml's safe loader when PyYAML was built with it (several times faster); same safety.

@@ -16,7 +16,6 @@ from pydantic import Field
 
 from ..errors import KnowledgeBaseError
 from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
-from .reading import MAX_DATA_FILE_BYTES, DataSyntaxError, safe_load, validate
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
@@ -127,6 +126,9 @@ class Sheet:
 
 def load_sheet(path: Path, fmt: SheetFormat) -> Sheet:
     """Read and validate one sheet file (front matter, id, sections, length, placeholders)."""
+    # only when reading files: a knowledge base from the cache needs no YAML parser
+    from .reading import MAX_DATA_FILE_BYTES, DataSyntaxError, safe_load, validate
+
     if path.stat().st_size > MAX_DATA_FILE_BYTES:
         raise KnowledgeBaseError(path, "fiche trop volumineuse (1 Mo au plus)", path.stem)
     try:

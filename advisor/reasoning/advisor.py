@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
-from ..knowledge.base import KnowledgeBase, load_knowledge_base
+from ..knowledge.base import KnowledgeBase
+from ..knowledge.loader import load_knowledge_base
 from ..knowledge.models import Question
 from . import lookahead, whatif
 from .answers import Answers, iter_unknown, normalise
 from .engine import Engine
+from .neighbours import Consultant, Neighbourhood, RuleIndex
 from .relevance import Relevance
 from .result import Recommendation
 from .verdict import Verdict, situation
-
-
-class Consultant(Protocol):
-    """Anything that says which rules hold for normalised answers (the engine or the reference evaluator)."""
-
-    def consult(self, answers: Mapping[str, Any]) -> set[str]: ...
 
 
 class Advisor:
@@ -38,6 +34,7 @@ class Advisor:
             the plain-Python reference evaluator).
         order: ``smart`` asks first the question that would change the verdict the most;
             ``file`` follows ``rules/questions.yaml``.
+        index: the rules indexed by question (shared by the fast ``searcher``; built when omitted).
 
     Raises:
         KnowledgeBaseError: the packaged knowledge base is invalid (``kb`` omitted).
@@ -45,7 +42,7 @@ class Advisor:
     """
 
     def __init__(self, kb: KnowledgeBase | None = None, consultant: Consultant | None = None,
-                 order: Literal["smart", "file"] = "smart") -> None:
+                 order: Literal["smart", "file"] = "smart", *, index: RuleIndex | None = None) -> None:
         self.kb = kb if kb is not None else load_knowledge_base()
         self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb)
         self.order = order
@@ -53,6 +50,7 @@ class Advisor:
         self.verdicts = Verdict(self.kb)
         self.as_of: dt.date | None = None  # set on the dated views that ``dated`` returns
         self._searcher: Advisor | None = None
+        self.index = index if index is not None else RuleIndex(self.kb)
         self._reader_forms: dict[str, frozenset[str]] | None = None
 
     def dated(self, as_of: dt.date) -> Advisor:
@@ -76,8 +74,22 @@ class Advisor:
 
         if self._searcher is None:
             fast = isinstance(self.consultant, ReferenceEvaluator)
-            self._searcher = self if fast else Advisor(self.kb, ReferenceEvaluator(self.kb), self.order)
+            self._searcher = self if fast else Advisor(self.kb, ReferenceEvaluator(self.kb), self.order,
+                                                       index=self.index)
         return self._searcher
+
+    def near(self, answers: Mapping[str, Any]) -> Neighbourhood:
+        """These normalised answers settled once, to settle answer sets that differ in a few answers fast.
+
+        Meant for the fast evaluator (``searcher``): the neighbours' rules are evaluated in plain Python.
+        """
+        return Neighbourhood(self.index, self.relevance, answers, self.as_of)
+
+    def confirming(self, kept: Answers, fired: set[str]) -> Neighbourhood:
+        """Settled answers and the rules the engine fired on them, to settle answer sets that differ in a
+        few answers on the engine itself, consulting only the parts of the rules a change can reach."""
+        return Neighbourhood(self.index, self.relevance, kept, self.as_of, settled=(kept, frozenset(fired)),
+                             consultant=self.consultant)
 
     # --- answers and questions -------------------------------------------------------------
 
@@ -130,7 +142,8 @@ class Advisor:
             return pending[0]
         readers = self._readers()
         group = [q for q in follow_ups if readers[q.id] == readers[follow_ups[0].id]]
-        return max(group, key=lambda q: (whatif.separation(self.searcher, answers, q), -group.index(q)))
+        near = self.searcher.near(answers)
+        return max(group, key=lambda q: (whatif.separation(self.searcher, answers, q, near), -group.index(q)))
 
     def _readers(self) -> dict[str, frozenset[str]]:
         """Question id → the forms whose rules read it (what groups follow-up questions together)."""
@@ -170,20 +183,21 @@ class Advisor:
         answers, dropped, fired = view.settle(view.validate(raw))
         top = view.verdict(fired)[0]
         conditions = self.kb.forms[top].conditions if top else []
-        robustness = whatif.robustness(view, answers, list(iter_unknown(answers)), top, conditions)
+        confirm = view.confirming(answers, fired)
+        robustness = whatif.robustness(view, answers, list(iter_unknown(answers)), top, conditions, confirm)
         questions = [q.id for q in view.relevant_questions(answers)]
         rec = view.verdicts.recommendation(answers, fired, dropped, robustness, questions, view.as_of)
         if rec.tie is not None:
             tie = rec.tie.model_copy(update={"question": whatif.separating_question(view, answers, rec.tie.forms)})
             rec = rec.model_copy(update={"tie": tie})
         if explain:
-            rec = rec.model_copy(update={"changes": whatif.what_would_change(view, rec)})
+            rec = rec.model_copy(update={"changes": whatif.what_would_change(view, rec, confirm)})
         return rec
 
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) for normalised answers; ``(None, None)`` when nothing fits."""
         return self.verdict(self.settle(answers)[2])
 
-    def verdict(self, fired: set[str]) -> tuple[str | None, str | None]:
+    def verdict(self, fired: Iterable[str]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) from what fired on settled answers."""
         return self.verdicts.outcome(fired)

@@ -31,11 +31,9 @@ def predicate(cond: Condition) -> Predicate:
     The condition tree is walked once here, so evaluating it many times is cheap.
     """
     if cond.all is not None:
-        parts = [predicate(c) for c in cond.all]
-        return lambda answers: all(p(answers) for p in parts)
+        return _all([predicate(c) for c in cond.all])
     if cond.any is not None:
-        parts = [predicate(c) for c in cond.any]
-        return lambda answers: any(p(answers) for p in parts)
+        return _any([predicate(c) for c in cond.any])
     if cond.not_ is not None:
         inner = predicate(cond.not_)
         return lambda answers: not inner(answers)
@@ -51,12 +49,43 @@ def predicate(cond: Condition) -> Predicate:
         return lambda answers: (answers.get(question) not in (None, UNKNOWN)) == operand
     if op == "unknown":
         return lambda answers: (answers.get(question) == UNKNOWN) == operand
+    if op == "contains":  # the most frequent tests, without the call to ``_COMPARE``
+        def contains(answers: Answers) -> bool:
+            value = answers.get(question)
+            return value is not None and value != UNKNOWN and operand in value
+        return contains
+    if op == "is":
+        kind = type(operand)
+
+        def is_(answers: Answers) -> bool:
+            value = answers.get(question)
+            return type(value) is kind and value == operand and value != UNKNOWN
+        return is_
     compare = _COMPARE[op]
 
     def test(answers: Answers) -> bool:
         value = answers.get(question)
         return value is not None and value != UNKNOWN and compare(value, operand)
     return test
+
+
+# ``all`` and ``any`` of a few parts without a generator: the searches evaluate rules many times.
+def _all(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda answers: first(answers) and second(answers)
+    return lambda answers: all(p(answers) for p in parts)
+
+
+def _any(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda answers: first(answers) or second(answers)
+    return lambda answers: any(p(answers) for p in parts)
 
 
 def evaluate(cond: Condition, answers: Answers) -> bool:

@@ -9,7 +9,7 @@ Its name says its role: it is the *reference* semantics, not a legal reference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import Predicate, predicate
@@ -22,8 +22,14 @@ class ReferenceEvaluator:
     """Evaluates every rule directly in Python (relevance is evaluated by ``relevance.Relevance``)."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._predicates: list[tuple[str, Predicate]] = [(r.id, predicate(r.when)) for r in kb.rules]
+        self._predicates: dict[str, Predicate] = {r.id: predicate(r.when) for r in kb.rules}
 
-    def consult(self, answers: Mapping[str, Any]) -> set[str]:
-        """The ids of the rules whose condition holds for these normalised answers."""
-        return {name for name, holds in self._predicates if holds(answers)}
+    def consult(self, answers: Mapping[str, Any], rules: Iterable[str] | None = None) -> set[str]:
+        """The ids of the rules (all, or those given) whose condition holds for these normalised answers."""
+        if rules is None:
+            return {name for name, holds in self._predicates.items() if holds(answers)}
+        return {name for name in rules if self._predicates[name](answers)}
+
+    def cover(self, rules: Iterable[str]) -> frozenset[str]:
+        """The rules a consultation of these evaluates: exactly them."""
+        return frozenset(rules)

@@ -12,13 +12,13 @@ certainty it does not have.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..knowledge.models import UNKNOWN, Question
+from ..knowledge.models import UNKNOWN, Condition, Question
 from .conditions import Predicate, predicate
-from .whatif import Outcomes, _tests, alternative_values
+from .whatif import Outcomes, alternative_values
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -117,6 +117,14 @@ class _Choices:
                     kept.append(value)
             self._cache[question.id] = kept
         return self._cache[question.id]
+
+
+def _tests(cond: Condition) -> Iterator[Condition]:
+    """Every test of a question inside a condition."""
+    if cond.question is not None:
+        yield cond
+    for child in cond.children():
+        yield from _tests(child)
 
 
 def _state(advisor: Outcomes, answers: Mapping[str, Any]) -> tuple[Any, Any, frozenset[str]]:

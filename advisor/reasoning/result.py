@@ -13,9 +13,14 @@ __all__ = ["Confidence"]
 
 
 class Output(BaseModel):
-    """Base of the result models (plain data, safe to serialise)."""
+    """Base of the result models (plain data, safe to serialise).
 
-    model_config = ConfigDict(extra="forbid")
+    The reasoning builds them with ``model_construct`` from values it has already validated, and
+    their validators are built only when first needed (``defer_build``): a command that prints a
+    recommendation as text never builds them. Serialising to JSON builds the serialisers.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Reason(Output):

@@ -11,6 +11,7 @@ dates and texts come from the knowledge base.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..knowledge.models import AS_OF, Confidence, Form, Horizon, Rule, Scoring
@@ -48,29 +49,62 @@ class Verdict:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._form_order = list(kb.forms)
+        self._position = {form_id: n for n, form_id in enumerate(kb.forms)}
         self._horizons = [(form_id, h, predicate(h.when) if h.when else None)
                           for form_id, horizons in kb.horizons.items() for h in horizons]
         self._audiences = [(a.id, predicate(a.when)) for a in kb.meta.audiences]
         self._no_fit = [(case, predicate(case.when) if case.when else None) for case in kb.meta.no_fit]
+        # For ``scores``: each rule's form, effect, signed weight and place in its form's file.
+        self._rule_facts = {r.id: (kb.rule_form[r.id], r.effect, _score([r]), r.weight or 0, n, r.variant)
+                            for n, r in enumerate(kb.rules)}
 
-    def outcome(self, fired: set[str]) -> tuple[str | None, str | None]:
-        """(recommended form, its variant) from what fired on settled answers; ``(None, None)`` if nothing fits."""
-        ranked = self.scores(fired)
-        if not ranked:
+    def outcome(self, fired: Iterable[str]) -> tuple[str | None, str | None]:
+        """(recommended form, its variant) from what fired on settled answers; ``(None, None)`` if nothing fits.
+
+        The first of ``scores``, computed in one pass over the fired rules (the what-if searches call it
+        thousands of times).
+        """
+        tally: dict[str, list[Any]] = {}  # form → [score, supported, excluded, strongest selector, its variant]
+        for rid in fired:
+            form_id, effect, signed, weight, position, variant = self._rule_facts[rid]
+            mine = tally.get(form_id)
+            if mine is None:
+                mine = tally[form_id] = [0, False, False, None, None]
+            mine[0] += signed
+            if effect == "supports":
+                mine[1] = True
+            elif effect == "excludes":
+                mine[2] = True
+            elif effect == "selects_variant" and (mine[3] is None or (-weight, position) < mine[3]):
+                mine[3], mine[4] = (-weight, position), variant
+        best: tuple[tuple[int, int], str, str | None] | None = None
+        for form_id, (score, supported, excluded, selector, variant) in tally.items():
+            if excluded or not supported or score <= 0:
+                continue
+            rank = (-score, self._position[form_id])
+            if best is None or rank < best[0]:
+                best = (rank, form_id, variant if selector is not None else self.kb.forms[form_id].default_variant)
+        if best is None or -best[0][0] < self.kb.meta.scoring.min_score:
             return None, None
-        score, form, variant = ranked[0]
-        return (form, variant) if score >= self.kb.meta.scoring.min_score else (None, None)
+        return best[1], best[2]
 
     def scores(self, fired: set[str]) -> list[tuple[int, str, str | None]]:
         """(score, form, variant) of every form in play, best first (ties in the forms' order)."""
+        # The same as scoring each form's own fired rules (``_score``, ``_variant``), read from fired rules only.
+        by_form: dict[str, list[tuple[str, str, int, int, int, str | None]]] = {}
+        for rid in fired:
+            facts = self._rule_facts[rid]
+            by_form.setdefault(facts[0], []).append(facts)
         found = []
-        for form in self.kb.forms.values():
-            own = [r for r in self.kb.rules_of(form.id) if r.id in fired]
-            if any(r.effect == "excludes" for r in own) or not any(r.effect == "supports" for r in own):
+        for form_id, own in by_form.items():
+            if any(f[1] == "excludes" for f in own) or not any(f[1] == "supports" for f in own):
                 continue
-            score = _score(own)
+            score = sum(f[2] for f in own)
             if score > 0:
-                found.append((score, form.id, _variant(form, own)))
+                selectors = [f for f in own if f[1] == "selects_variant"]
+                # Strongest selector first; between equal weights, the first in the file.
+                best = min(selectors, key=lambda f: (-f[3], f[4])) if selectors else None
+                found.append((score, form_id, best[5] if best else self.kb.forms[form_id].default_variant))
         return sorted(found, key=lambda r: (-r[0], self._form_order.index(r[1])))
 
     def recommendation(self, answers: Answers, fired: set[str], dropped: list[str], robustness: Robustness,
@@ -94,18 +128,19 @@ class Verdict:
             own = [r for r in rules if self.kb.rule_form[r.id] == form.id]
             blockers = [r for r in own if r.effect == "excludes"]
             if blockers:
-                excluded.append(ExcludedForm(form=form.id, label=form.label, short_label=form.short_label,
-                                             reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
+                excluded.append(ExcludedForm.model_construct(
+                    form=form.id, label=form.label, short_label=form.short_label,
+                    reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
             elif any(r.effect == "supports" for r in own) and _score(own) > 0:
                 ranked.append(self._rank(form, own, unknown, audience))
             elif any(r.effect == "supports" for r in own):  # asked for, but the reasons against outweigh
-                discouraged.append(DiscouragedForm(
+                discouraged.append(DiscouragedForm.model_construct(
                     form=form.id, label=form.label, short_label=form.short_label, score=_score(own),
                     reasons=_sorted_reasons(own, "supports", audience),
                     against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
-                others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
-                                        sheet=self._sheet(form)))
+                others.append(OtherForm.model_construct(form=form.id, label=form.label, short_label=form.short_label,
+                                                        sheet=self._sheet(form)))
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
         alerts = self._alerts(facts, as_of, {f.form for f in ranked} | {f.form for f in discouraged})
         ranked = self._confidence(ranked, robustness, alerts, rules)
@@ -123,16 +158,17 @@ class Verdict:
         meta = self.kb.meta
         stale = (as_of - meta.facts_checked_on).days > meta.stale_after_days
         stale_message = meta.stale_message.format(checked_on=long_date(meta.facts_checked_on)) if stale else None
-        return Recommendation(
+        return Recommendation.model_construct(
             as_of=as_of, audience=audience,
             recommendations=ranked, excluded=excluded, discouraged=discouraged, other_forms=others,
-            tie=Tie(forms=[f.form for f in tied], labels=[f.label for f in tied]) if len(tied) > 1 else None,
+            tie=(Tie.model_construct(forms=[f.form for f in tied], labels=[f.label for f in tied])
+                 if len(tied) > 1 else None),
             alerts=alerts, warnings=[w for f in ranked for w in f.warnings],
             next_steps=next_steps, first_steps=list(meta.first_steps),
             no_clear_fit=no_fit, no_fit_message=fallback.message if no_fit else None,
             robustness=robustness,
-            answers=answers, questions=questions, ignored_answers=dropped, unknown_answers=unknown,
-            knowledge_base=KnowledgeBaseInfo(
+            answers=dict(answers), questions=questions, ignored_answers=dropped, unknown_answers=unknown,
+            knowledge_base=KnowledgeBaseInfo.model_construct(
                 title=meta.title, version=meta.version, facts_checked_on=meta.facts_checked_on,
                 facts_as_of=meta.facts_as_of, stale=stale,
                 stale_message=stale_message),
@@ -187,7 +223,7 @@ class Verdict:
         touched = set().union(*(r.when.questions() for r in self.kb.rules_of(form.id)))
         unknown_here = [q for q in unknown if q in touched]
         level = _level(score, self.kb.meta.scoring) - (1 if unknown_here else 0)
-        return RankedForm(
+        return RankedForm.model_construct(
             form=form.id, label=form.label, short_label=form.short_label, family=form.family,
             variant=variant.id if variant else None, variant_label=variant.label if variant else None,
             variant_reason=_reason(selectors[0], audience) if selectors else None,
@@ -200,17 +236,18 @@ class Verdict:
     def _sheet(self, form: Form) -> SheetRef:
         sheet = self.kb.sheets.get(form.sheet)
         title = sheet.title if sheet else form.label
-        return SheetRef(id=form.sheet, title=title, path=f"sheets/{form.sheet}.md")
+        return SheetRef.model_construct(id=form.sheet, title=title, path=f"sheets/{form.sheet}.md")
 
 
 def _alert(form_id: str | None, horizon: Horizon, past: bool, days: int) -> Alert:
     text = (horizon.after if past else horizon.before).format(date=long_date(horizon.date), delay=delay_text(days))
-    return Alert(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days, text=text,
-                 references=list(horizon.references))
+    return Alert.model_construct(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days,
+                                 text=text, references=list(horizon.references))
 
 
 def _reason(rule: Rule, audience: str | None) -> Reason:
-    return Reason(rule=rule.id, text=rule.text_for(audience), weight=rule.weight, references=list(rule.references))
+    return Reason.model_construct(rule=rule.id, text=rule.text_for(audience), weight=rule.weight,
+                                  references=list(rule.references))
 
 
 def _sorted_reasons(own: list[Rule], effect: str, audience: str | None) -> list[Reason]:

@@ -9,13 +9,16 @@ engine. This module knows the advisor only through the ``Outcomes`` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..knowledge.models import UNKNOWN, Condition, Question
+from ..knowledge.models import UNKNOWN, Question
 from ..wording import answer_text
 from .answers import Answers
+from .neighbours import Neighbourhood
 from .result import AnswerChange, Change, QuestionRef, Recommendation, Robustness
+from .search import Search
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -31,17 +34,18 @@ class Outcomes(Protocol):
 
     def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], set[str]]: ...
 
-    def verdict(self, fired: set[str]) -> tuple[str | None, str | None]: ...
+    def verdict(self, fired: Iterable[str]) -> tuple[str | None, str | None]: ...
 
     def outcome(self, answers: Mapping[str, Any]) -> tuple[str | None, str | None]: ...
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
 
+    def near(self, answers: Mapping[str, Any]) -> Neighbourhood: ...
+
     @property
     def verdicts(self) -> Any: ...
 
 MAX_CHANGES = 5
-MAX_TRIALS = 1500
 
 
 def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> list[Any]:
@@ -63,11 +67,7 @@ def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> l
                 values = [[i] for i in ids]
             values = [v for v in values if v]  # unticking everything is no answer a person would give
         case "number":
-            found: set[int] = set()
-            for cond in _conditions(kb):
-                for test in _tests(cond):
-                    if test.question == question.id and isinstance(test.value, int):
-                        found |= {test.value - 1, test.value, test.value + 1}
+            found = kb.compared_numbers(question.id)
             low = question.min if question.min is not None else min(found, default=0)
             high = question.max if question.max is not None else max(found, default=0)
             values = sorted(v for v in found if low <= v <= high)
@@ -76,33 +76,25 @@ def alternative_values(kb: KnowledgeBase, question: Question, current: Any) -> l
     return [v for v in values if v != current]
 
 
-def _conditions(kb: KnowledgeBase) -> Iterator[Condition]:
-    yield from (r.when for r in kb.rules)
-    yield from (cond for _, cond in kb.question_conditions())
-
-
-def _tests(cond: Condition) -> Iterator[Condition]:
-    if cond.question is not None:
-        yield cond
-    for child in cond.all or cond.any or ([cond.not_] if cond.not_ else []):
-        yield from _tests(child)
-
-
 def value_label(question: Question, value: Any) -> str:
     """How a value reads inside an explanation (choices joined by commas)."""
     return answer_text(question, value, joiner=", ")
 
 
-def what_would_change(advisor: Outcomes, rec: Recommendation) -> list[Change]:
+def what_would_change(advisor: Outcomes, rec: Recommendation, confirm: Neighbourhood | None = None) -> list[Change]:
     """The smallest changes (one answer, else two) that put another form first or change the variant.
 
     The search runs on the fast plain-Python evaluator; each change found is then re-run on the
-    advisor's own engine and kept only if the engine agrees.
+    advisor's own engine and kept only if the engine agrees (until ``MAX_CHANGES`` are kept).
+
+    Args:
+        confirm: the recommendation's answers and the rules the engine fired on them
+            (``Advisor.confirming``): the engine then re-runs only the rules a change can reach.
     """
     found = _search(advisor.searcher, dict(rec.answers))
-    confirmed = [c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes])
-                 == (c.form, c.variant)]
-    return confirmed[:MAX_CHANGES]
+    confirmed = (c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes],
+                                               confirm) == (c.form, c.variant))
+    return list(islice(confirmed, MAX_CHANGES))
 
 
 def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
@@ -110,40 +102,16 @@ def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
 
 
 def _search(advisor: Outcomes, base_answers: dict[str, Any]) -> list[Change]:
-    base = advisor.outcome(base_answers)
-    trials = 0
-    found: dict[tuple[str | None, str | None], Change] = {}
-
-    def singles(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-        for question in advisor.relevant_questions(answers):
-            if not question.what_if:
-                continue
-            for value in alternative_values(advisor.kb, question, answers.get(question.id)):
-                yield question.id, value
-
-    for qid, value in singles(base_answers):
-        trials += 1
-        changed = {**base_answers, qid: value}
-        target = _verified(advisor, changed, [qid])
-        if target is not None and target != base and target not in found:
-            found[target] = _change(advisor, base_answers, changed, [qid], target, base)
-    if not found:
-        for first, value in singles(base_answers):
-            step = {**base_answers, first: value}
-            for second, value2 in singles(step):
-                if second == first or trials >= MAX_TRIALS:
-                    continue
-                trials += 1
-                changed = {**step, second: value2}
-                target = _verified(advisor, changed, [first, second])
-                if target is not None and target != base and target not in found:
-                    found[target] = _change(advisor, base_answers, changed, [first, second], target, base)
-    return list(found.values())
+    """Every distinct verdict one change reaches, else two (in the order tried, at most ``MAX_TRIALS`` trials)."""
+    search = Search(advisor, base_answers, lambda question, current: alternative_values(advisor.kb, question, current))
+    found = search.singles() or search.pairs()
+    return [_change(advisor, base_answers, changed, touched, target, search.base) for changed, touched, target in found]
 
 
-def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str]) -> tuple[str | None, str | None] | None:
+def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str],
+              confirm: Neighbourhood | None = None) -> tuple[str | None, str | None] | None:
     """The outcome of the changed answers, or None if a changed question no longer applies."""
-    kept, _, fired = advisor.settle(changed)
+    kept, _, fired = (confirm or advisor).settle(changed)
     if any(qid not in kept for qid in touched):
         return None
     return advisor.verdict(fired)
@@ -152,15 +120,15 @@ def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str]) ->
 def _change(advisor: Outcomes, before: dict[str, Any], after: dict[str, Any], touched: list[str],
             target: tuple[str | None, str | None], base: tuple[str | None, str | None]) -> Change:
     kb = advisor.kb
-    items = [AnswerChange(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
+    items = [AnswerChange.model_construct(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
                           before_label=value_label(kb.questions[qid], before.get(qid)), after=after[qid],
                           after_label=value_label(kb.questions[qid], after[qid])) for qid in touched]
     form_id, variant_id = target
     form = kb.forms[form_id] if form_id else None
     variant = form.variant(variant_id) if form and variant_id else None
-    return Change(changes=items, form=form_id, form_label=form.label if form else None, variant=variant_id,
-                  variant_label=variant.label if variant else None,
-                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
+    return Change.model_construct(changes=items, form=form_id, form_label=form.label if form else None,
+                                  variant=variant_id, variant_label=variant.label if variant else None,
+                                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
 
 
 def phrase(item: AnswerChange, question: Question) -> str:
@@ -190,7 +158,7 @@ def statement(kb: KnowledgeBase, items: list[AnswerChange], form: Any, variant: 
 
 
 def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: str | None,
-               conditions: list[str] | None = None) -> Robustness:
+               conditions: list[str] | None = None, confirm: Neighbourhood | None = None) -> Robustness:
     """Whether the recommended form ``base`` holds whatever the « je ne sais pas » answers turn out to be.
 
     It does not when an unknown answer is a *condition* of the form (``Form.conditions``: the
@@ -199,26 +167,42 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
     verdict is confirmed on the engine before the recommendation is called fragile.
     """
     if not unknown:
-        return Robustness(robust=True)
+        return Robustness.model_construct(robust=True)
     fast = advisor.searcher
+    near = fast.near(answers)
+    outcome = fast.verdict(set(near.fired))
+    # Questions that surely keep the fast verdict need no trial, when that verdict is the engine's.
+    min_score = advisor.kb.meta.scoring.min_score
+    bounds = near.bounds(near.kept, near.fired, outcome, min_score) if outcome[0] == base else None
     depends = [qid for qid in unknown if qid in (conditions or [])]
     for qid in unknown:
-        if qid in depends:
+        if qid in depends or (bounds is not None and bounds.cannot_change(qid)):
             continue
         for value in alternative_values(advisor.kb, advisor.kb.questions[qid], None):
             changed = {**answers, qid: value}
-            if fast.outcome(changed)[0] != base and advisor.outcome(changed)[0] != base:
+            if fast.verdict(near.settle(changed)[2])[0] != base and _confirmed_form(advisor, changed, confirm) != base:
                 depends.append(qid)
                 break
     questions = advisor.kb.questions
-    return Robustness(robust=not depends, depends_on=[
-        QuestionRef(question=qid, summary=questions[qid].summary, text=questions[qid].text) for qid in depends])
+    return Robustness.model_construct(robust=not depends, depends_on=[
+        QuestionRef.model_construct(question=qid, summary=questions[qid].summary, text=questions[qid].text)
+        for qid in depends])
 
 
-def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question) -> tuple[int, int]:
-    """(distinct verdicts over the question's possible answers, how many of them differ from today's)."""
-    current = advisor.outcome(answers)
-    verdicts = [advisor.outcome({**answers, question.id: value})
+def _confirmed_form(advisor: Outcomes, changed: dict[str, Any], confirm: Neighbourhood | None) -> str | None:
+    """The form the engine recommends for changed answers (re-running only what changed, with ``confirm``)."""
+    return advisor.outcome(changed)[0] if confirm is None else advisor.verdict(confirm.settle(changed)[2])[0]
+
+
+def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question,
+               near: Neighbourhood | None = None) -> tuple[int, int]:
+    """(distinct verdicts over the question's possible answers, how many of them differ from today's).
+
+    ``near``: these answers already settled by ``advisor.near`` (to rank several questions at once).
+    """
+    near = near or advisor.near(answers)
+    current = advisor.verdict(set(near.fired))
+    verdicts = [advisor.verdict(near.settle({**answers, question.id: value})[2])
                 for value in alternative_values(advisor.kb, question, None)]
     return len(set(verdicts)), sum(v != current for v in verdicts)
 
@@ -226,11 +210,12 @@ def separation(advisor: Outcomes, answers: Mapping[str, Any], question: Question
 def separating_question(advisor: Outcomes, answers: Answers, tied: list[str]) -> QuestionRef | None:
     """The first open question (unanswered or « je ne sais pas ») one of whose answers would break the tie."""
     fast = advisor.searcher
+    near = fast.near(answers)
     for question in advisor.relevant_questions(answers):
         if question.type == "text" or answers.get(question.id) not in (None, UNKNOWN):
             continue
         for value in alternative_values(advisor.kb, question, None):
-            scores = fast.verdicts.scores(fast.settle({**answers, question.id: value})[2])
+            scores = fast.verdicts.scores(near.settle({**answers, question.id: value})[2])
             if len(scores) >= 1 and scores[0][1] in tied and (len(scores) == 1 or scores[0][0] > scores[1][0]):
-                return QuestionRef(question=question.id, summary=question.summary, text=question.text)
+                return QuestionRef.model_construct(question=question.id, summary=question.summary, text=question.text)
     return None

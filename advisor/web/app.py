@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..knowledge.base import load_knowledge_base
+from ..knowledge.loader import load_knowledge_base
 from ..reasoning.advisor import Advisor
 from . import api, downloads, openapi, pages, sheets
 from .guard import Guard, check_origins

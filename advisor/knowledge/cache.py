@@ -1,0 +1,121 @@
+"""A validated knowledge base kept on disk, so that a command does not read and validate the YAML again.
+
+Reading ``rules/`` and ``sheets/`` and validating them takes most of a short command's time. Once
+validated, the knowledge base is stored (pickled) in the user's cache folder and reused while nothing
+it depends on changes. The key of a stored copy covers:
+
+- the content of every file of the data root's ``rules/`` and ``sheets/`` (names and bytes);
+- the advisor's version, the source of the modules whose objects are stored (a changed model is a
+  different pickle), and the Python and pydantic versions.
+
+Any other key, an unreadable or damaged file, or a folder that cannot be written means the knowledge
+base is simply read from the YAML files, as without a cache. Where the cache lives:
+``ADVISOR_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cooperation-advisor`` (``~/.cache/…`` by
+default; the platform's cache folder on macOS and Windows). ``ADVISOR_NO_CACHE=1`` turns it off.
+
+Unpickling runs code named in the file, so a stored copy is read only when it and its folder belong
+to the current user and nobody else can write them (checked on POSIX systems).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
+APP_NAME = "cooperation-advisor"
+HEADER_BYTES = 64  # the key, in hexadecimal, then a newline
+# The modules whose classes and layout the stored objects carry.
+STORED_MODULES = ("models.py", "sheets.py", "base.py", "cache.py")
+
+
+def cache_dir() -> Path | None:
+    """The folder of stored knowledge bases, or ``None`` when caching is turned off."""
+    if os.environ.get("ADVISOR_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get("ADVISOR_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / APP_NAME / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / APP_NAME
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / APP_NAME
+
+
+def cache_key(root: Path) -> str:
+    """The key of a data root's knowledge base: its files, the advisor's version and code, Python, pydantic."""
+    from pydantic import VERSION
+
+    from .. import __version__
+
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version}|{VERSION}".encode())
+    for name in STORED_MODULES:
+        digest.update((here / name).read_bytes())
+    for folder in ("rules", "sheets"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_for(folder: Path, root: Path) -> Path:
+    """One stored copy per data root."""
+    return folder / f"kb-{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]}.pickle"
+
+
+def _trusted(path: Path) -> bool:
+    """Whether the file and its folder belong to this user and nobody else may write them (POSIX)."""
+    if not hasattr(os, "getuid"):
+        return True
+    for item in (path, path.parent):
+        info = item.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+    return True
+
+
+def load(root: Path, key: str) -> Any:
+    """The object stored for a data root if its key matches, else ``None`` (never raises)."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = _file_for(folder, root)
+    try:
+        with path.open("rb") as handle:
+            if handle.read(HEADER_BYTES + 1) != key.encode() + b"\n" or not _trusted(path):
+                return None
+            kb = pickle.load(handle)  # noqa: S301 - our own file, checked above: same key, same owner
+    except Exception:  # noqa: BLE001 - a missing, damaged or foreign file means: read the YAML
+        return None
+    return kb
+
+
+def save(root: Path, key: str, kb: Any) -> None:
+    """Store a validated knowledge base; a folder that cannot be written is not an error."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    import tempfile  # only when writing (it imports much of the standard library)
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written beside, then renamed: a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".kb-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(key.encode() + b"\n")
+                pickle.dump(kb, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, _file_for(folder, root))
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except Exception:  # noqa: BLE001 - read-only or full disk, unpicklable object: run without a cache
+        return

@@ -1,0 +1,193 @@
+"""Pairs of changes composed from two single changes, for the two-answer search (``search.py``).
+
+When two changes reach neither each other's question nor a common rule's tests in a way that
+matters, the pair fires: the first change's rules out of the second's reach, the second change's own
+rules (its « profile », computed once from the base), and the rules both reach, evaluated on the
+pair. ``Composition.cannot_change`` bounds, for a whole question of second changes, whether any of its
+values can change the verdict; when none can, those pairs are counted as tried without evaluation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .neighbours import FormState, RuleIndex, form_states
+
+if TYPE_CHECKING:
+    from ..knowledge.base import KnowledgeBase
+
+Outcome = tuple[str | None, str | None]
+
+
+class Profile(NamedTuple):
+    """What each value of one question does alone, from the base answers, to the rules it can reach."""
+
+    rules: frozenset[str]
+    effects: list[frozenset[str]]
+    """For each value (in the order tried), the reachable rules that then hold."""
+    rise: dict[str, int]
+    """For each form, the most its score can gain on the top form's (on its own when nothing is first)."""
+    lowest_top: int
+    """The most the top form's score can lose."""
+    may_exclude_top: bool
+    top_selectors: list[str | None]
+    """For each value, the strongest rule among ``effects`` that selects a variant of the top form."""
+    always_supports_top: bool
+    may_support: frozenset[str]
+    some: frozenset[str]
+    """The rules that hold for some value."""
+    every: frozenset[str]
+    """The rules that hold for every value."""
+
+
+class Composition:
+    """Profiles of single changes and bounds on pairs, for one base answer set and its verdict.
+
+    Args:
+        index: the rules, indexed.
+        kb: the knowledge base (for the forms' default variants).
+        base: the verdict of the base answers.
+        base_fired: the rules that hold on them.
+        base_facts: what the rules read of them (answers and date).
+        min_score: the least score a recommended form needs.
+    """
+
+    def __init__(self, index: RuleIndex, kb: KnowledgeBase, base: Outcome, base_fired: frozenset[str],
+                 base_facts: Mapping[str, Any], min_score: int) -> None:
+        self.index = index
+        self.base = base
+        self.base_fired = base_fired
+        self.base_facts = base_facts
+        self.min_score = min_score
+        self.default_variant = {form_id: form.default_variant for form_id, form in kb.forms.items()}
+        self._on_base: dict[tuple[str, str], bool] = {}  # (rule, first question): its tests on it hold on the base
+
+    def profile(self, rules: frozenset[str], effects: list[frozenset[str]]) -> Profile:
+        """The profile of a question that reaches ``rules``, from each value's rules that hold among them."""
+        index, top = self.index, self.base[0]
+        before = form_states(index, self.base_fired & rules)
+        rise: dict[str, int] = {}
+        lowest_top, may_exclude, always, may_support = 0, False, True, set()
+        selectors: list[str | None] = []
+        for effect in effects:
+            after = form_states(index, effect)
+            delta = {f: after.get(f, FormState()).score - before.get(f, FormState()).score for f in index.form_order}
+            top_delta = delta[top] if top is not None else 0
+            for form_id, change in delta.items():
+                rise[form_id] = max(rise.get(form_id, change - top_delta), change - top_delta)
+            may_support |= {f for f, state in after.items() if state.supports}
+            if top is not None:
+                lowest_top = min(lowest_top, top_delta)
+                mine = after.get(top, FormState())
+                always = always and mine.supports > 0
+                may_exclude = may_exclude or mine.excludes > 0
+                selectors.append(self._strongest_selector(effect))
+        return Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support),
+                       frozenset().union(*effects), frozenset.intersection(*effects) if effects else frozenset())
+
+    def _strongest_selector(self, rules: Iterable[str]) -> str | None:
+        """The variant-selecting rule of the top form that wins among these rules (None if there is none)."""
+        index, top = self.index, self.base[0]
+        chosen = [r for r in rules if index.effect[r] == "selects_variant" and index.form_of[r] == top]
+        return min(chosen, key=index.precedence.__getitem__) if chosen else None
+
+    def _shared_states(self, rid: str, first: str, profile: Profile, facts: Mapping[str, Any],
+                       reached: frozenset[str], both: frozenset[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """For a rule both changes reach: whether it may hold in the pair (0, 1), and in the value's change.
+
+        Both empty when it surely holds in the pair exactly when it held in the value's change: a rule
+        that is a conjunction of tests, none on a question both changes reach (``both``), whose tests on
+        the questions the first change reaches give the same on the step's answers (``facts``) as on the
+        base's.
+        """
+        index = self.index
+        if index.conjunctive[rid] and not any(qid in both for qid, _, _ in index.leaves[rid]):
+            mine = self.index.reach[first].questions
+            tests = [(test, holds) for qid, test, holds in index.leaves[rid] if qid in mine]
+            on_step = all(test(facts) == holds for test, holds in tests)
+            if (rid, first) not in self._on_base:
+                self._on_base[(rid, first)] = all(test(self.base_facts) == holds for test, holds in tests)
+            if on_step == self._on_base[(rid, first)]:
+                return (), ()
+            if not on_step:
+                return (0,), ((1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,))
+            held: tuple[int, ...] = (0,)  # its tests on the first change's questions failed on the base
+        else:
+            held = (1,) if rid in profile.every else (0, 1) if rid in profile.some else (0,)
+        # It cannot hold if a test it needs fails on a question the second change does not reach.
+        blocked = any(qid is None or qid not in reached
+                      for qid, test, holds in index.leaves[rid] if test(facts) != holds)
+        return ((0,) if blocked else (0, 1)), held
+
+    def _same_variant(self, profile: Profile, fired: frozenset[str]) -> bool:
+        """Whether the top form keeps its variant whatever the value: the step's selectors out of the
+        question's reach, with each value's own."""
+        index, (top, variant) = self.index, self.base
+        assert top is not None
+        outside = self._strongest_selector(r for r in fired if r not in profile.rules)
+        default = self.default_variant[top]
+        for own in profile.top_selectors:
+            contenders = [r for r in (outside, own) if r is not None]
+            best = min(contenders, key=index.precedence.__getitem__) if contenders else None
+            if (index.variant[best] if best else default) != variant:
+                return False
+        return True
+
+    def cannot_change(self, first: str, profile: Profile, fired: frozenset[str], states: dict[str, FormState],
+                       shared: frozenset[str], facts: Mapping[str, Any], reached: frozenset[str],
+                       both: frozenset[str]) -> bool:
+        """Whether no value of the profiled question, added to the step that fired ``fired``, changes the verdict.
+
+        Out of the rules both changes reach (``shared``), the pair fires the step's rules out of the
+        question's reach and the value's own: each form's score is the step's plus the value's change
+        (``Profile.rise`` bounds it over the values). A shared rule is evaluated on the pair's answers
+        instead: its part is bounded by whether it can hold there (a test it needs fails on the step's
+        answers ``facts``, on a question out of the second change's reach ``reached``) and whether it held
+        in the value's change.
+        """
+        if not profile.effects:
+            return True  # no value to try
+        index, top = self.index, self.base[0]
+        spread: dict[str, int] = defaultdict(int)  # how far the shared rules may move each form's score
+        unsafe, shared_support_of_top = profile.may_exclude_top, False
+        candidates = {f for f, state in states.items() if state.supports} | profile.may_support
+        for rid in shared:
+            form_id, effect, signed = index.form_of[rid], index.effect[rid], index.signed[rid]
+            # The step counted the rule as it stood after the first change; the value's change, as on the base.
+            spread[form_id] += signed * ((rid in self.base_fired) - (rid in fired))
+            states_now, states_then = self._shared_states(rid, first, profile, facts, reached, both)
+            if not states_now:
+                continue  # the pair gives it exactly what the value's change gave: the profile counts it
+            parts = [signed * (now - then) for now in states_now for then in states_then]
+            spread[form_id] += max(parts) if form_id != top else min(parts)
+            if effect == "supports":
+                if 1 in states_now:
+                    candidates.add(form_id)
+                shared_support_of_top = shared_support_of_top or (form_id == top and 1 in states_then)
+            elif form_id == top and effect == "excludes" and 1 in states_now:
+                unsafe = True
+            elif form_id == top and effect == "selects_variant" and (1 in states_now or 1 in states_then):
+                unsafe = True
+
+        def score(form_id: str) -> int:
+            state = states.get(form_id)
+            return (state.score if state else 0) + spread[form_id]
+
+        if top is None:
+            return all(score(f) + profile.rise[f] < self.min_score for f in candidates)
+        if unsafe or top not in states or not self._same_variant(profile, fired):
+            return False
+        if not (profile.always_supports_top and not shared_support_of_top) and not any(
+                index.effect[r] == "supports" and index.form_of[r] == top and r not in profile.rules for r in fired):
+            return False  # its support could vanish
+        floor = score(top)
+        if floor + profile.lowest_top < self.min_score:
+            return False
+        order = index.form_order
+        for form_id in candidates - {top}:
+            margin = score(form_id) + profile.rise[form_id] - floor
+            if margin > 0 or (margin == 0 and order[form_id] < order[top]):
+                return False
+        return True

@@ -1,0 +1,311 @@
+"""Answer sets near a base one: their outcomes, re-evaluating only the rules a change can touch.
+
+The what-if searches (what would change the verdict, robustness, ties, question order) look at many
+answer sets that differ from one base set in one or two answers. A rule's condition reads only the
+questions it names (``Condition.questions``) and the consultation date (``AS_OF``), which never
+changes within one search; relevance may drop or restore the answers of the questions that follow
+a changed one. So the rules to re-evaluate for a change are those that read a question whose kept
+answer differs from the base's; every other rule fired, or did not, exactly as on the base.
+
+``RuleIndex`` holds, for one knowledge base, the rules by question, what each rule does to the score
+of its form, and for each question every rule its change can reach (through relevance too), so that
+the searches can skip the changes that cannot change the verdict (``Bounds``).
+Results are the same as a full re-evaluation: the golden tests compare both on every scenario.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from .answers import Answers
+from .conditions import Predicate, predicate
+from .relevance import Relevance
+from .verdict import situation
+
+if TYPE_CHECKING:
+    from ..knowledge.base import KnowledgeBase
+    from ..knowledge.models import Condition
+
+Outcome = tuple[str | None, str | None]
+
+
+class Consultant(Protocol):
+    """Something that says which rules hold (``engine.Engine``, ``evaluator.ReferenceEvaluator``)."""
+
+    def consult(self, answers: Mapping[str, Any], rules: Iterable[str] | None = None) -> set[str]: ...
+
+    def cover(self, rules: Iterable[str]) -> frozenset[str]: ...
+SIGNS = {"supports": 1, "weakens": -1}
+
+
+class Reach(NamedTuple):
+    """What changing one question's answer can reach."""
+
+    questions: frozenset[str]
+    """The question and every question whose relevance depends on it (their kept answers may change)."""
+    rules: frozenset[str]
+    """Every rule that reads one of ``questions``."""
+
+
+class RuleIndex:
+    """The rules of a knowledge base indexed by the questions they read, compiled once."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.predicates: dict[str, Predicate] = {r.id: predicate(r.when) for r in kb.rules}
+        self.form_of = dict(kb.rule_form)
+        self.effect = {r.id: r.effect for r in kb.rules}
+        self.signed = {r.id: SIGNS.get(r.effect, 0) * (r.weight or 0) for r in kb.rules}
+        self.form_order = {form_id: n for n, form_id in enumerate(kb.forms)}
+        by_question: dict[str, list[str]] = defaultdict(list)
+        for rule in kb.rules:
+            for qid in rule.when.questions():
+                by_question[qid].append(rule.id)
+        self.by_question = {qid: frozenset(ids) for qid, ids in by_question.items()}
+        dependents: dict[str, set[str]] = defaultdict(set)
+        for qid, cond in kb.question_conditions():
+            for cited in cond.questions():
+                dependents[cited].add(qid)
+        self.reach = {qid: self._reach(qid, dependents) for qid in kb.questions}
+        # The tests that must hold (or fail) whenever a rule holds: (question or None for a date, test, must hold).
+        self.leaves = {r.id: [(test.question, predicate(test), holds) for test, holds in r.when.leaves()]
+                       for r in kb.rules}
+        self.weight = {r.id: r.weight or 0 for r in kb.rules}
+        # Whether a rule's condition is exactly the conjunction of its tests (``leaves``).
+        self.conjunctive = {r.id: _conjunctive(r.when) for r in kb.rules}
+        # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
+        self.precedence = {r.id: (-(r.weight or 0), n) for n, r in enumerate(kb.rules)}
+        self.variant = {r.id: r.variant for r in kb.rules}
+        self._interactions: dict[tuple[str, str], bool] = {}
+        self._shared: dict[tuple[str, str], frozenset[str]] = {}
+        self._both: dict[tuple[str, str], frozenset[str]] = {}
+
+    def _reach(self, qid: str, dependents: Mapping[str, set[str]]) -> Reach:
+        closure, todo = {qid}, [qid]
+        while todo:
+            for nxt in dependents.get(todo.pop(), ()):
+                if nxt not in closure:
+                    closure.add(nxt)
+                    todo.append(nxt)
+        return Reach(frozenset(closure), frozenset(self.reading(closure)))
+
+    def relevance_interacts(self, first: str, second: str) -> bool:
+        """Whether changing one question can change whether the other applies, or a third question both reach."""
+        key = (first, second) if first <= second else (second, first)
+        if key not in self._interactions:
+            self._interactions[key] = bool(self.reach[first].questions & self.reach[second].questions)
+        return self._interactions[key]
+
+    def reach_of_both(self, first: str, second: str) -> frozenset[str]:
+        """The questions that changes of both questions can reach."""
+        key = (first, second) if first <= second else (second, first)
+        if key not in self._both:
+            self._both[key] = self.reach[first].questions & self.reach[second].questions
+        return self._both[key]
+
+    def shared_rules(self, first: str, second: str) -> frozenset[str]:
+        """The rules that changes of both questions can reach."""
+        key = (first, second) if first <= second else (second, first)
+        if key not in self._shared:
+            self._shared[key] = self.reach[first].rules & self.reach[second].rules
+        return self._shared[key]
+
+    def reading(self, questions: Iterable[str]) -> set[str]:
+        """The ids of the rules whose condition reads one of these questions."""
+        found: set[str] = set()
+        for qid in questions:
+            found |= self.by_question.get(qid, frozenset())
+        return found
+
+
+class FormState:
+    """What the fired rules say of one form: its score, and how many supporting and excluding rules hold."""
+
+    __slots__ = ("excludes", "score", "supports")
+
+    def __init__(self) -> None:
+        self.score = 0
+        self.supports = 0
+        self.excludes = 0
+
+
+def form_states(index: RuleIndex, fired: Iterable[str]) -> dict[str, FormState]:
+    """Score and support of every form touched by the fired rules."""
+    states: dict[str, FormState] = {}
+    for rid in fired:
+        state = states.setdefault(index.form_of[rid], FormState())
+        state.score += index.signed[rid]
+        effect = index.effect[rid]
+        if effect == "supports":
+            state.supports += 1
+        elif effect == "excludes":
+            state.excludes += 1
+    return states
+
+
+class Neighbourhood:
+    """A base answer set, settled once, and the answer sets that differ from it in a few answers.
+
+    Args:
+        index: the rules of the knowledge base, indexed.
+        relevance: the relevance conditions of the same knowledge base.
+        base: normalised answers (not yet settled).
+        as_of: the consultation date, or ``None`` when the rules are read without one.
+        settled: the base's kept answers and fired rules, when already known (nothing is evaluated).
+        consultant: settle neighbours on this consultant (the engine), consulting only what a change
+            can reach; by default the rules are evaluated in plain Python.
+    """
+
+    def __init__(self, index: RuleIndex, relevance: Relevance, base: Mapping[str, Any],
+                 as_of: dt.date | None, settled: tuple[Answers, frozenset[str]] | None = None,
+                 consultant: Consultant | None = None) -> None:
+        self.index = index
+        self.relevance = relevance
+        self.as_of = as_of
+        self.consultant = consultant
+        if settled is not None:  # already known: (kept answers, fired rules), e.g. a neighbour of another base
+            self.kept, self.fired = settled
+            return
+        self.kept = relevance.applicable(base)
+        facts = self.facts(self.kept)
+        self.fired = frozenset(rid for rid, holds in index.predicates.items() if holds(facts))
+
+    def around(self, kept: Answers, fired: frozenset[str]) -> Neighbourhood:
+        """The neighbourhood of a neighbour already settled (its kept answers and fired rules)."""
+        return Neighbourhood(self.index, self.relevance, kept, self.as_of, settled=(kept, fired),
+                             consultant=self.consultant)
+
+    def facts(self, kept: Answers) -> dict[str, Any]:
+        """What the rules read of settled answers: the answers, and the consultation date."""
+        return dict(kept) if self.as_of is None else situation(kept, self.as_of)
+
+    def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], AbstractSet[str]]:
+        """Like ``Advisor.settle`` on answers near the base: (kept answers, dropped ids, fired rule ids)."""
+        kept = self.relevance.applicable(answers)
+        dropped = [qid for qid in answers if qid not in kept]
+        changed = [qid for qid in kept.keys() | self.kept.keys() if not _same(kept.get(qid), self.kept.get(qid))]
+        if not changed:
+            return kept, dropped, set(self.fired)
+        touched = self.index.reading(changed)
+        facts = self.facts(kept)
+        if self.consultant is not None:  # the engine itself, on the parts the change can reach
+            covered = self.consultant.cover(touched)
+            return kept, dropped, (self.fired - covered) | self.consultant.consult(facts, covered)
+        predicates = self.index.predicates
+        return kept, dropped, (self.fired - touched) | {rid for rid in touched if predicates[rid](facts)}
+
+    def bounds(self, kept: Answers, fired: Iterable[str], outcome: Outcome, min_score: int) -> Bounds:
+        """What one more change can do to the settled answers ``kept``, whose rules ``fired`` (verdict ``outcome``)."""
+        return Bounds(self.index, self.facts(kept), fired, outcome, min_score)
+
+
+class Bounds:
+    """Which questions surely keep a verdict when their answer changes (a safe bound, checked per question).
+
+    A change can reach only some rules (``Reach``): a fired one may stop holding, and one that does not
+    hold may start to, unless a test it needs, on a question the change cannot reach (or on the date),
+    fails. That bounds how far each form's score can rise or fall, and whether a form can be excluded,
+    supported or given another variant. ``cannot_change(q)`` true means the verdict stays (or the
+    changed answer would no longer apply); false means only that it might change.
+    """
+
+    def __init__(self, index: RuleIndex, facts: Mapping[str, Any], fired: Iterable[str], outcome: Outcome,
+                 min_score: int) -> None:
+        self.index = index
+        self.facts = facts
+        self.fired = frozenset(fired)
+        self.outcome = outcome
+        self.min_score = min_score
+        self.fired_by_form: dict[str, list[str]] = defaultdict(list)
+        for rid in self.fired:
+            self.fired_by_form[index.form_of[rid]].append(rid)
+        self.states = form_states(index, self.fired)
+        self._known: dict[str, bool] = {}
+        self._failing: dict[str, list[str | None]] = {}
+
+    def cannot_change(self, question: str) -> bool:
+        """Whether changing this question's answer surely keeps the verdict."""
+        if question not in self._known:
+            reach = self.index.reach[question]
+            # A question that reaches most rules moves every score too much to bound (measured: it never
+            # did on the scenarios): not worth the check.
+            self._known[question] = 2 * len(reach.rules) <= len(self.index.predicates) and self._check(reach)
+        return self._known[question]
+
+    def _blocked(self, rid: str, reach: Reach) -> bool:
+        """Whether a rule that does not hold cannot start to: a test it needs fails out of the change's reach."""
+        if rid not in self._failing:
+            self._failing[rid] = [qid for qid, test, holds in self.index.leaves[rid] if test(self.facts) != holds]
+        return any(qid is None or qid not in reach.questions for qid in self._failing[rid])
+
+    def _kept(self, form_id: str, reach: Reach, effect: str) -> bool:
+        """Whether a fired rule of this effect, out of the change's reach, keeps holding for the form."""
+        effects = self.index.effect
+        return any(effects[r] == effect and r not in reach.rules for r in self.fired_by_form.get(form_id, ()))
+
+    def _check(self, reach: Reach) -> bool:
+        index = self.index
+        rise: dict[str, int] = defaultdict(int)
+        fall: dict[str, int] = defaultdict(int)
+        may_exclude, may_support, may_vary = set(), set(), set()
+        for rid in reach.rules:
+            form_id, effect, weight = index.form_of[rid], index.effect[rid], index.weight[rid]
+            if rid in self.fired:  # may stop holding
+                if effect == "supports":
+                    fall[form_id] += weight
+                elif effect == "weakens":
+                    rise[form_id] += weight
+                elif effect == "selects_variant":
+                    may_vary.add(form_id)
+            elif not self._blocked(rid, reach):  # may start to hold
+                if effect == "supports":
+                    rise[form_id] += weight
+                    may_support.add(form_id)
+                elif effect == "weakens":
+                    fall[form_id] += weight
+                elif effect == "excludes":
+                    may_exclude.add(form_id)
+                else:
+                    may_vary.add(form_id)
+        top, _ = self.outcome
+        floor = 0
+        if top is not None:
+            if top not in self.states or top in may_exclude or top in may_vary:
+                return False
+            if not self._kept(top, reach, "supports"):
+                return False  # its support could vanish
+            floor = self.states[top].score - fall[top]
+            if floor < self.min_score:
+                return False
+        order = index.form_order
+        for form_id in order:
+            if form_id == top or self._kept(form_id, reach, "excludes"):
+                continue  # the top form itself, or a form that stays excluded
+            state = self.states.get(form_id)
+            if form_id not in may_support and not (state and state.supports):
+                continue  # cannot be supported, so cannot rank
+            ceiling = (state.score if state else 0) + rise[form_id]
+            if top is None:
+                if ceiling >= self.min_score:
+                    return False
+            elif ceiling > floor or (ceiling == floor and order[form_id] < order[top]):
+                return False
+        return True
+
+
+def _conjunctive(cond: Condition) -> bool:
+    """Whether a condition holds exactly when all its ``leaves`` do (only ``all``, tests, and ``not`` of a test)."""
+    if cond.question is not None or cond.is_date_test():
+        return True
+    if cond.not_ is not None:
+        return cond.not_.question is not None
+    return cond.all is not None and all(_conjunctive(child) for child in cond.all)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal answers, of the same type (``True`` is not ``1``)."""
+    return a is b or (type(a) is type(b) and a == b)

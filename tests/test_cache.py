@@ -1,0 +1,137 @@
+"""The validated knowledge base kept on disk: reused while nothing changes, rebuilt otherwise, never a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import advisor
+from advisor import Advisor, load_knowledge_base
+from advisor.knowledge import cache, loader
+
+from .conftest import TODAY, TOY_ROOT
+
+
+@pytest.fixture
+def toy_root(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    for folder in ("rules", "sheets"):
+        shutil.copytree(TOY_ROOT / folder, root / folder)
+    return root
+
+
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(folder))
+    monkeypatch.delenv("ADVISOR_NO_CACHE", raising=False)
+    return folder
+
+
+def _no_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        pytest.fail("the knowledge base was read from its YAML files")
+    monkeypatch.setattr(loader, "_read", refuse)
+
+
+def test_a_checked_knowledge_base_is_stored_then_reused(toy_root: Path, cache_folder: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_knowledge_base(toy_root)
+    assert len(list(cache_folder.glob("kb-*.pickle"))) == 1
+    _no_yaml(monkeypatch)
+    again = load_knowledge_base(toy_root)
+    assert again.rules == first.rules and again.questions == first.questions
+    fresh, cached = Advisor(first).dated(TODAY), Advisor(again).dated(TODAY)
+    for name in first.example_names():
+        assert again.example(name) == first.example(name)
+        raw = first.example(name).answers
+        assert cached.advise(raw, explain=True) == fresh.advise(raw, explain=True)
+
+
+def test_the_packaged_knowledge_base_gives_the_same_results_from_the_cache(
+        cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(advisor.__file__).resolve().parent.parent
+    fresh = Advisor(load_knowledge_base(root)).dated(TODAY)
+    _no_yaml(monkeypatch)
+    cached = Advisor(load_knowledge_base(root)).dated(TODAY)
+    for name in fresh.kb.example_names():
+        raw = fresh.kb.example(name).answers
+        assert cached.advise(raw, explain=True).model_dump_json() == fresh.advise(raw, explain=True).model_dump_json()
+
+
+def test_a_changed_rule_file_is_read_again(toy_root: Path, cache_folder: Path) -> None:
+    load_knowledge_base(toy_root)
+    questions = toy_root / "rules" / "questions.yaml"
+    text = questions.read_text(encoding="utf-8")
+    question = load_knowledge_base(toy_root).questions
+    first_id = next(iter(question))
+    old_text = question[first_id].text
+    questions.write_text(text.replace(old_text, old_text + " (modifiée)", 1), encoding="utf-8")
+    assert load_knowledge_base(toy_root).questions[first_id].text.endswith("(modifiée)")
+
+
+def test_another_version_of_the_advisor_does_not_reuse_the_cache(toy_root: Path, cache_folder: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    before = cache.cache_key(toy_root)
+    monkeypatch.setattr(advisor, "__version__", "99.0")
+    assert cache.cache_key(toy_root) != before
+
+
+def test_a_damaged_cache_file_is_replaced(toy_root: Path, cache_folder: Path) -> None:
+    load_knowledge_base(toy_root)
+    (stored,) = cache_folder.glob("kb-*.pickle")
+    stored.write_bytes(stored.read_bytes()[:80])
+    assert load_knowledge_base(toy_root).questions
+    assert stored.stat().st_size > 1000
+
+
+def test_a_cache_file_others_may_write_is_not_read(toy_root: Path, cache_folder: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    load_knowledge_base(toy_root)
+    (stored,) = cache_folder.glob("kb-*.pickle")
+    stored.chmod(0o666)
+    calls: list[Path] = []
+    real = loader._read
+    monkeypatch.setattr(loader, "_read", lambda root, check: calls.append(root) or real(root, check))
+    load_knowledge_base(toy_root)
+    assert calls == [toy_root]
+
+
+def test_no_cache_folder_is_needed(toy_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker / "cache"))
+    assert load_knowledge_base(toy_root).questions
+    assert load_knowledge_base(toy_root).questions
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_a_read_only_cache_folder_is_not_an_error(toy_root: Path, cache_folder: Path) -> None:
+    cache_folder.mkdir(mode=0o500)
+    try:
+        assert load_knowledge_base(toy_root).questions
+        assert list(cache_folder.iterdir()) == []
+    finally:
+        cache_folder.chmod(0o700)
+
+
+def test_the_cache_can_be_turned_off(toy_root: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_NO_CACHE", "1")
+    load_knowledge_base(toy_root)
+    assert not cache_folder.exists()
+
+
+def test_the_cache_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ADVISOR_CACHE_DIR", raising=False)
+    monkeypatch.delenv("ADVISOR_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache.sys, "platform", "linux")
+    assert cache.cache_dir() == tmp_path / "cooperation-advisor"
+
+
+def test_an_unchecked_load_neither_reads_nor_writes_the_cache(toy_root: Path, cache_folder: Path) -> None:
+    load_knowledge_base(toy_root, check=False)
+    assert not cache_folder.exists()

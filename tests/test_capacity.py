@@ -1,0 +1,93 @@
+"""Engine capacity: rules compiled in bounded parts, and ``advisor rules check`` proving they run.
+
+durable-rules fails past internal limits that a knowledge base can reach while it still loads and
+passes its own checks (engine-notes, "Capacity"). The check builds every part and consults it on a
+sweep of situations in a child process, and names the form and the limit when the engine refuses.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from advisor import load_knowledge_base
+from advisor.reasoning.capacity import check_engine, situations
+from advisor.reasoning.parts import RULES_PER_PART, part_forms, part_label, partition
+
+from .conftest import ROOT, TODAY, TOY_ROOT
+
+WIDE = 70  # more tests holding at once than durable-rules can follow (64)
+
+
+def _load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _dump(data: Any, path: Path) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def too_wide_for_the_engine(folder: Path) -> Path:
+    """The toy knowledge base plus one rule that holds when any of 70 yes/no answers is yes."""
+    for name in ("rules", "sheets"):
+        shutil.copytree(TOY_ROOT / name, folder / name)
+    questions = _load(folder / "rules" / "questions.yaml")
+    for n in range(WIDE):
+        questions["questions"].append({"id": f"option_{n}", "type": "boolean", "text": f"Option {n} ?",
+                                       "help": "Une option d'essai.", "summary": f"Option {n}"})
+    _dump(questions, folder / "rules" / "questions.yaml")
+    form = _load(folder / "rules" / "forms" / "bike.yaml")
+    form["rules"].append({"id": "bike.any_option", "effect": "supports", "weight": 1,
+                          "when": {"any": [{"question": f"option_{n}", "is": True} for n in range(WIDE)]},
+                          "claims": [], "reason": "Une des options est choisie."})
+    _dump(form, folder / "rules" / "forms" / "bike.yaml")
+    return folder
+
+
+def test_whole_forms_share_parts_of_bounded_size(kb: Any) -> None:
+    parts = partition(kb)
+    assert [form for part in parts for form in part_forms(part)] == list(kb.forms)
+    assert all(0 < len(ids) <= RULES_PER_PART for ids in parts.values())
+    assert [rule for ids in parts.values() for rule in ids] == [r.id for f in kb.forms for r in kb.rules_of(f)]
+    assert len(parts) < len(kb.forms)  # small forms share a part: fewer assertions per consultation
+
+
+def test_a_big_form_is_split_into_parts(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from bench.scaling import scale_knowledge_base
+
+    kb = load_knowledge_base(scale_knowledge_base(ROOT, tmp_path / "kb", 4, varied=False))
+    parts = partition(kb)
+    assert "gme#2" in parts and all(len(ids) <= RULES_PER_PART for ids in parts.values())
+
+
+def test_parts_are_named_in_french() -> None:
+    assert part_label("gme") == "la forme « gme »"
+    assert part_label("gme#2") == "la forme « gme » (partie 2)"
+    assert part_label("jvs+tzcld+pat") == "les formes « jvs », « tzcld » et « pat »"
+
+
+def test_the_sweep_holds_the_widest_answers_and_the_examples(kb: Any) -> None:
+    sweep = situations(kb, 10)
+    assert len(sweep) == 2 + len(kb.example_names()) + 10
+    assert all(sweep[0][q.id] == [c.id for c in q.choices] for q in kb.questions.values() if q.type == "multiple")
+
+
+def test_the_real_knowledge_base_runs_on_the_engine() -> None:
+    problems, summary = check_engine(ROOT, count=20, as_of=TODAY)
+    assert problems == [] and summary is not None and "3 parties" in summary
+
+
+def test_rules_check_fails_cleanly_on_a_knowledge_base_the_engine_cannot_run(tmp_path: Path, invoke: Any) -> None:
+    root = too_wide_for_the_engine(tmp_path / "wide")
+    assert load_knowledge_base(root).rules  # it loads and passes its own checks
+    result = invoke("--data-dir", str(root), "rules", "check")
+    assert result.exit_code == 2
+    assert "la forme « bike »" in result.stderr
+    assert "plus de 64 tests à la fois" in result.stderr and "erreur 303" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
