@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,18 @@ def test_a_choice_label_with_commas_is_one_choice(advisor) -> None:  # type: ign
 
 def test_a_free_text_answer_is_never_read_as_je_ne_sais_pas(advisor) -> None:  # type: ignore[no-untyped-def]
     assert advisor.validate({"structure_name": "NE SAIS PAS"})["structure_name"] == "NE SAIS PAS"
+
+
+@pytest.mark.parametrize(("args", "collecting"), [(["recommend", "--example", "afeji", "--no-pager"], True),
+                                                  (["rules", "check"], True), (["--help"], False)])
+def test_the_garbage_collector_runs_again_once_the_knowledge_base_is_loaded(args: list[str], collecting: bool) -> None:
+    """The command line starts with the collector off (start-up builds only lasting objects) and turns it back
+    on once the knowledge base is loaded, so that long commands (serve, batch, ask) collect as usual."""
+    import subprocess
+    import sys
+
+    script = ("import gc\nfrom advisor.cli import main\ntry:\n    main(" + repr(args) + ")\n"
+              "except SystemExit:\n    pass\nprint('collecting', gc.isenabled())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ADVISOR_NO_CACHE": "1"})
+    assert done.stdout.splitlines()[-1] == f"collecting {collecting}", done.stderr[-2000:]

@@ -10,7 +10,7 @@ import click
 from ..knowledge.loader import load_knowledge_base
 from ..outputs.rulebook import export_rulebook
 from ..scenarios import check_knowledge_base
-from . import EXIT_USER, State, cli, pass_state
+from . import EXIT_USER, State, cli, pass_state, start_up_done
 from .options import date_option
 
 
@@ -31,6 +31,7 @@ def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
     Sort avec le code 2 et la liste des problèmes si quelque chose ne va pas.
     """
     kb = load_knowledge_base(state.data_dir, check=False)
+    start_up_done()
     report = check_knowledge_base(kb, scenarios, as_of)
     for line in report.notes:
         click.echo(line)

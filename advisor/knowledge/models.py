@@ -48,6 +48,7 @@ DATE_OPERATORS = ("date_before", "date_from")
 VALUE_OPERATORS = ("is", "is_not", "in", "contains", "contains_any", "contains_all",
                    "lt", "lte", "gt", "gte", "count_gte", "count_lte", "answered", "unknown")
 LOGIC_OPERATORS = ("all", "any", "not")
+_OPERATOR_FIELDS = tuple((name, name + "_" if name in ("is", "in") else name) for name in VALUE_OPERATORS)
 
 
 class Condition(StrictModel):
@@ -106,7 +107,7 @@ class Condition(StrictModel):
 
     def operators(self) -> list[str]:
         """The value operators set on this node (one for a valid test)."""
-        return [name for name in VALUE_OPERATORS if self.get(name) is not None]
+        return [name for name, field in _OPERATOR_FIELDS if self.__dict__[field] is not None]  # fast: asked per node
 
     @property
     def operator(self) -> str:

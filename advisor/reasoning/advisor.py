@@ -73,9 +73,13 @@ class Advisor:
         from .evaluator import ReferenceEvaluator
 
         if self._searcher is None:
-            fast = isinstance(self.consultant, ReferenceEvaluator)
-            self._searcher = self if fast else Advisor(self.kb, ReferenceEvaluator(self.kb), self.order,
-                                                       index=self.index)
+            if isinstance(self.consultant, ReferenceEvaluator):
+                self._searcher = self
+            else:  # the same advisor (knowledge, indexes, date) on the rules already compiled to Python
+                fast = copy.copy(self)
+                fast.consultant = ReferenceEvaluator(self.kb, self.index.predicates)
+                fast._searcher = fast
+                self._searcher = fast
         return self._searcher
 
     def near(self, answers: Mapping[str, Any]) -> Neighbourhood:

@@ -13,7 +13,7 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
   each part so that every fact is handled (deleting the session of an unhandled fact crashes the
   engine); the session of a failed assertion is never deleted (that crashes it too);
 - each part (ruleset) bounded in size, since durable-rules fails past its own limits (``parts.py``);
-- the definition given to the engine is a deep copy (15);
+- the definition given to the engine is a copy (15);
 - a lock around each consultation (the C extension holds the GIL anyway), reset in a forked
   child together with the engine state: a fork while another thread consults would otherwise leave
   the child waiting forever on a lock nobody will release.
@@ -21,7 +21,7 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
 
 from __future__ import annotations
 
-import copy
+import json
 import os
 import re
 import threading
@@ -140,8 +140,9 @@ class Engine:
             if on_part is not None:
                 on_part(part)  # ``capacity`` reports it first: a crash or a hang while building still names it
             try:
-                # A deep copy: durable-rules deletes the "run" keys of what it is given.
-                host.set_rulesets({part: copy.deepcopy(definition)})
+                # A copy (through JSON: ten times faster than deepcopy): durable-rules deletes the
+                # "run" keys of what it is given.
+                host.set_rulesets({part: json.loads(json.dumps(definition))})
             except Exception as err:  # noqa: BLE001 - durable raises bare exceptions with an error code
                 raise EngineError(f"le moteur de règles refuse les règles de {part_label(part)} : "
                                   f"{limit_text(error_code(err))}") from err

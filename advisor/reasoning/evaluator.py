@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 class ReferenceEvaluator:
     """Evaluates every rule directly in Python (relevance is evaluated by ``relevance.Relevance``)."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._predicates: dict[str, Predicate] = {r.id: predicate(r.when) for r in kb.rules}
+    def __init__(self, kb: KnowledgeBase, predicates: Mapping[str, Predicate] | None = None) -> None:
+        """``predicates``: every rule's condition already compiled (``RuleIndex.predicates``)."""
+        self._predicates = dict(predicates) if predicates is not None else {r.id: predicate(r.when) for r in kb.rules}
 
     def consult(self, answers: Mapping[str, Any], rules: Iterable[str] | None = None) -> set[str]:
         """The ids of the rules (all, or those given) whose condition holds for these normalised answers."""

@@ -17,7 +17,9 @@ class Output(BaseModel):
 
     The reasoning builds them with ``model_construct`` from values it has already validated, and
     their validators are built only when first needed (``defer_build``): a command that prints a
-    recommendation as text never builds them. Serialising to JSON builds the serialisers.
+    recommendation as text never builds them. Serialising to JSON builds the serialisers. Lists default
+    to ``[]`` (pydantic copies it for each instance) rather than to a factory, whose signature pydantic
+    inspects at every ``model_construct``.
     """
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -29,7 +31,7 @@ class Reason(Output):
     rule: str
     text: str
     weight: int | None = None
-    references: list[Reference] = Field(default_factory=list)
+    references: list[Reference] = Field(default=[])
 
 
 class SheetRef(Output):
@@ -52,10 +54,10 @@ class RankedForm(Output):
     variant_reason: Reason | None = None
     score: int
     confidence: Confidence
-    reasons: list[Reason] = Field(default_factory=list, description="Rules that supported the form.")
-    against: list[Reason] = Field(default_factory=list, description="Rules that weakened the form.")
-    warnings: list[Reason] = Field(default_factory=list)
-    unknown_questions: list[str] = Field(default_factory=list,
+    reasons: list[Reason] = Field(default=[], description="Rules that supported the form.")
+    against: list[Reason] = Field(default=[], description="Rules that weakened the form.")
+    warnings: list[Reason] = Field(default=[])
+    unknown_questions: list[str] = Field(default=[],
                                          description="Questions answered « je ne sais pas » that its rules use.")
     sheet: SheetRef
 
@@ -80,8 +82,8 @@ class DiscouragedForm(Output):
     label: str
     short_label: str
     score: int
-    reasons: list[Reason] = Field(default_factory=list, description="Rules that supported the form.")
-    against: list[Reason] = Field(default_factory=list, description="Rules that weakened it: the advice.")
+    reasons: list[Reason] = Field(default=[], description="Rules that supported the form.")
+    against: list[Reason] = Field(default=[], description="Rules that weakened it: the advice.")
     sheet: SheetRef
 
 
@@ -106,7 +108,7 @@ class Robustness(Output):
     """Whether the recommended form holds whatever the « je ne sais pas » answers turn out to be."""
 
     robust: bool
-    depends_on: list[QuestionRef] = Field(default_factory=list,
+    depends_on: list[QuestionRef] = Field(default=[],
                                           description="Unknown answers that could change the recommended form.")
 
 
@@ -119,7 +121,7 @@ class Alert(Output):
     past: bool = Field(description="Whether the consultation date is on or after the day.")
     days: int = Field(description="Days from the consultation date to the day (negative once past).")
     text: str
-    references: list[Reference] = Field(default_factory=list)
+    references: list[Reference] = Field(default=[])
 
 
 class Tie(Output):
@@ -170,10 +172,10 @@ class Recommendation(Output):
     audience: str | None = Field(default=None, description="Who answers (an audience id of the knowledge base).")
     recommendations: list[RankedForm]
     excluded: list[ExcludedForm]
-    discouraged: list[DiscouragedForm] = Field(default_factory=list)
+    discouraged: list[DiscouragedForm] = Field(default=[])
     other_forms: list[OtherForm]
     tie: Tie | None = None
-    alerts: list[Alert] = Field(default_factory=list, description="Dated alerts, the most urgent first.")
+    alerts: list[Alert] = Field(default=[], description="Dated alerts, the most urgent first.")
     warnings: list[Reason] = Field(description="Warnings of the ranked forms, best form first.")
     next_steps: list[str] = Field(description="Next steps for the top form (or when nothing fits).")
     first_steps: list[str] = Field(description="Steps any cooperation needs, whatever the form.")
@@ -183,11 +185,11 @@ class Recommendation(Output):
     changes: list[Change] | None = Field(default=None, description="What would change the verdict "
                                          "(computed on request: advise(..., explain=True)).")
     answers: dict[str, Any] = Field(description="The answers used, normalised.")
-    questions: list[str] = Field(default_factory=list,
+    questions: list[str] = Field(default=[],
                                  description="The questions that apply to these answers, in order (answered or not).")
-    ignored_answers: list[str] = Field(default_factory=list,
+    ignored_answers: list[str] = Field(default=[],
                                        description="Answers dropped because their question no longer applies.")
-    unknown_answers: list[str] = Field(default_factory=list)
+    unknown_answers: list[str] = Field(default=[])
     knowledge_base: KnowledgeBaseInfo
 
     @property
