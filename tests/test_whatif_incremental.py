@@ -133,3 +133,38 @@ def test_explanations_are_the_first_changes_of_the_plain_search(kb: KnowledgeBas
         answers = dict(rec.answers)
         expected = plain_search(view, answers, pairs=False) or plain_search(view, answers, pairs=True)
         assert _as_tuples(rec.changes or []) == expected[:5]
+
+
+class _Marking(Search):
+    """The search, noting each pair of changes it calls a repeat of a pair tried in the other order (or not)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.marks: list[tuple[str, Any, str, Any, bool]] = []
+
+    def _repeated(self, first: str, value: Any, second: str, values: list[Any]) -> list[bool] | None:
+        found = super()._repeated(first, value, second, values)
+        if found is not None:
+            self.marks += [(first, value, second, value2, repeat) for value2, repeat in zip(values, found, strict=True)]
+        return found
+
+
+def test_a_pair_is_skipped_as_a_repeat_exactly_when_the_other_order_was_tried(kb: KnowledgeBase,
+                                                                             fast: Advisor) -> None:
+    """A pair of changes counts as tried when the plain search met the same answers in the other order
+    first; not when a change made the other question stop applying or changed the values it is tried with."""
+    repeats = fresh = 0
+    for view, base in situations(kb, fast, 30, seed=8):
+        search = _Marking(view, base, lambda question, current: alternative_values(kb, question, current))
+        search.singles()
+        search.found = {}
+        search.pairs()
+        order = list(_options(view, base))
+        for first, value, second, value2, repeat in search.marks:
+            # The other order: the step (second, value2) came first, and (first, value) was one of its changes.
+            earlier = ((second, value2) in order and order.index((second, value2)) < order.index((first, value))
+                       and (first, value) in _options(view, {**base, second: value2}))
+            assert repeat == earlier, (first, value, second, value2)
+            repeats += repeat
+            fresh += not repeat
+    assert repeats > 500 and fresh > 50  # the skip does work, and does not apply everywhere

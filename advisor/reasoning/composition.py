@@ -67,22 +67,24 @@ class Composition:
     def profile(self, rules: frozenset[str], effects: list[frozenset[str]]) -> Profile:
         """The profile of a question that reaches ``rules``, from each value's rules that hold among them."""
         index, top = self.index, self.base[0]
-        before = form_states(index, self.base_fired & rules)
+        before = {f: state.score for f, state in form_states(index, self.base_fired & rules).items()}
         rise: dict[str, int] = {}
         lowest_top, may_exclude, always, may_support = 0, False, True, set()
         selectors: list[str | None] = []
         for effect in effects:
             after = form_states(index, effect)
-            delta = {f: after.get(f, FormState()).score - before.get(f, FormState()).score for f in index.form_order}
-            top_delta = delta[top] if top is not None else 0
-            for form_id, change in delta.items():
-                rise[form_id] = max(rise.get(form_id, change - top_delta), change - top_delta)
-            may_support |= {f for f, state in after.items() if state.supports}
+            mine = after.get(top) if top is not None else None
+            top_delta = (mine.score if mine else 0) - before.get(top, 0) if top is not None else 0
+            for form_id in index.form_order:
+                state = after.get(form_id)
+                change = (state.score if state else 0) - before.get(form_id, 0) - top_delta
+                if change > rise.get(form_id, change - 1):
+                    rise[form_id] = change
+            may_support.update(f for f, state in after.items() if state.supports)
             if top is not None:
                 lowest_top = min(lowest_top, top_delta)
-                mine = after.get(top, FormState())
-                always = always and mine.supports > 0
-                may_exclude = may_exclude or mine.excludes > 0
+                always = always and mine is not None and mine.supports > 0
+                may_exclude = may_exclude or (mine is not None and mine.excludes > 0)
                 selectors.append(self._strongest_selector(effect))
         return Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support),
                        frozenset().union(*effects), frozenset.intersection(*effects) if effects else frozenset())

@@ -12,8 +12,11 @@ exactly the same changes, in the same order, with far less work:
   (``Profile``). When the two changes reach neither the same questions nor the same rules, the pair
   fires the first change's rules outside the second's reach plus the second change's own effect, so
   the pair's scores are known without evaluating anything, and a whole question of second changes is
-  skipped when none of its values can put another form first. Skipped trials still count towards
-  ``MAX_TRIALS``, so the search stops at the same place.
+  skipped when none of its values can put another form first;
+- a pair met earlier in the other order (the same answers, however that trial was settled, composed
+  or bounded) is not settled again: it can only reach a verdict already found, or none.
+
+Skipped trials still count towards ``MAX_TRIALS``, so the search stops at the same place.
 
 The tests compare this search with the plain one on generated situations (``test_whatif_incremental``).
 """
@@ -80,7 +83,8 @@ class Search:
         self.composition = Composition(self.index, self.kb, self.base, self.near.fired, self._base_facts,
                                        self.min_score)
         self._position = {qid: n for n, (qid, _) in enumerate(self.groups)}
-        self._tried: set[frozenset[tuple[str, Any]]] = set()  # pairs settled one by one
+        self._value_index = {qid: {_hashable(v): n for n, v in enumerate(values)} for qid, values in self.groups}
+        self._seen: dict[tuple[str, int], dict[str, list[Any]]] = {}  # each step searched: its second changes
         self._profiles: dict[str, Profile] = {}
 
     def _groups(self, answers: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
@@ -143,7 +147,9 @@ class Search:
         near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
         bounds: Bounds | None = None
         reach = self.index.reach
-        for second, values in self._step_groups(first, step, kept):
+        groups = self._step_groups(first, step, kept)
+        self._seen[(first, n)] = self._base_values if groups is self.groups else dict(groups)
+        for second, values in groups:
             if second == first:
                 continue
             # Neither change decides whether the other question applies: the pair can be composed.
@@ -157,23 +163,39 @@ class Search:
                 if not self._composed(first, n, step, fired, states, second, values):
                     return
                 continue
+            repeated = self._repeated(first, value, second, values)
+            if repeated is not None and all(repeated):
+                self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                continue
             if keeps and bounds is None:
                 bounds = near.bounds(kept, fired, self.base, self.min_score)
             if bounds is not None and bounds.cannot_change(second):
                 self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
                 continue
-            for value2 in values:
+            for m, value2 in enumerate(values):
                 if self.trials >= MAX_TRIALS:
                     return
                 self.trials += 1
-                key = frozenset(((first, _hashable(value)), (second, _hashable(value2))))
-                if key in self._tried:
+                if repeated is not None and repeated[m]:
                     continue  # the same answers, tried in the other order
-                self._tried.add(key)
                 changed = {**step, second: value2}
                 pair_kept, _, pair_fired = near.settle(changed)
                 if first in pair_kept and second in pair_kept:
                     self._record(changed, [first, second], self.advisor.verdict(pair_fired))
+
+    def _repeated(self, first: str, value: Any, second: str, values: list[Any]) -> list[bool] | None:
+        """For each value of ``second``, whether the pair was tried already, in the other order, from a step
+        of ``second`` (its answers are the same): None when no step of ``second`` came before."""
+        position = self._position.get(second)
+        if position is None or position > self._position[first]:
+            return None
+        index, seen = self._value_index[second], self._seen
+        found = []
+        for value2 in values:
+            m = index.get(_hashable(value2))
+            tried = seen.get((second, m)) if m is not None else None
+            found.append(tried is not None and value in tried.get(first, ()))
+        return found
 
     def _composed(self, first: str, n: int, step: dict[str, Any], fired: frozenset[str],
                   states: dict[str, FormState], second: str, values: list[Any]) -> bool:
