@@ -168,3 +168,74 @@ def test_a_pair_is_skipped_as_a_repeat_exactly_when_the_other_order_was_tried(kb
             repeats += repeat
             fresh += not repeat
     assert repeats > 500 and fresh > 50  # the skip does work, and does not apply everywhere
+
+
+def _steps(view: Advisor, base: dict[str, Any]) -> Iterator[tuple[Search, str, int, Any]]:
+    """A search with its singles settled, and each first change of its pair search."""
+    search = _search(view, base)
+    search.singles()
+    for first, values in search.groups:
+        for n, value in enumerate(values):
+            search._single(first, n, value)
+            yield search, first, n, value
+
+
+def test_second_changes_after_a_step_are_the_plain_ones(kb: KnowledgeBase, fast: Advisor) -> None:
+    """The groups rebuilt only where a changed answer is cited by a relevance condition are the plain groups."""
+    rebuilt = 0
+    for view, base in situations(kb, fast, 40, seed=9):
+        for search, first, n, value in _steps(view, base):
+            kept = search._kept[(first, n)]
+            step = {**base, first: value}
+            groups = search._step_groups(first, step, kept, search.near.changed(kept))
+            plain = [(q.id, alternative_values(kb, q, step.get(q.id))) for q in view.relevant_questions(step)
+                     if q.what_if]
+            assert [g for g in groups if g[0] != first] == [g for g in plain if g[0] != first]
+            rebuilt += groups is not search.groups
+    assert rebuilt > 20
+
+
+def test_bounds_of_a_step_inherit_the_base_tests_exactly(kb: KnowledgeBase, fast: Advisor) -> None:
+    """Bounds of a step that reuse the base's failing tests for the rules reading no changed answer say what
+    bounds computed from scratch on the step say."""
+    compared = 0
+    for view, base in situations(kb, fast, 40, seed=10):
+        for search, first, n, _value in _steps(view, base):
+            kept, fired = search._kept[(first, n)], search._singles[(first, n)]
+            outcome = view.verdict(fired)
+            touched = search.index.reading(search.near.changed(kept))
+            inherited = search.near.bounds(kept, fired, outcome, search.min_score, None, search._base_bounds(), touched)
+            fresh = search.near.bounds(kept, fired, outcome, search.min_score)
+            for question in view.relevant_questions(kept):
+                assert inherited.cannot_change(question.id) == fresh.cannot_change(question.id)
+                compared += 1
+    assert compared > 1000
+
+
+def test_untouched_shared_rules_hold_in_the_pair_as_in_the_second_change(kb: KnowledgeBase, fast: Advisor) -> None:
+    """The composed pairs evaluate only the shared rules that can differ from the second change alone: the
+    others (conjunctions reading no answer the step changed, on no question both reach) hold in the pair
+    exactly as in the second change; the evaluated ones do differ sometimes, so they must be evaluated."""
+    checked = differ = 0
+    for view, base in situations(kb, fast, 30, seed=11):
+        for search, first, n, value in _steps(view, base):
+            kept = search._kept[(first, n)]
+            touched = search.index.reading(search.near.changed(kept))
+            step = {**base, first: value}
+            for second, values in search.groups:
+                reach = search.index.reach
+                if second == first or second in reach[first].questions or first in reach[second].questions:
+                    continue
+                shared = search.index.shared_rules(first, second)
+                fixed, alone = search.composition.shared_split(first, second, shared,
+                                                                search.index.reach_of_both(first, second))
+                for m, value2 in enumerate(values):
+                    pair = view.settle({**step, second: value2})[2]
+                    single = search._single(second, m, value2)
+                    for rid in alone:
+                        if rid not in touched:
+                            assert (rid in pair) == (rid in single), (first, value, second, value2, rid)
+                            checked += 1
+                    differ += any((rid in pair) != (rid in single) for rid in [*fixed, *alone] if rid in touched
+                                  or rid in fixed)
+    assert checked > 100 and differ > 0

@@ -24,6 +24,7 @@ Outcome = tuple[str | None, str | None]
 class Profile(NamedTuple):
     """What each value of one question does alone, from the base answers, to the rules it can reach."""
 
+    question: str
     rules: frozenset[str]
     effects: list[frozenset[str]]
     """For each value (in the order tried), the reachable rules that then hold."""
@@ -40,6 +41,44 @@ class Profile(NamedTuple):
     """The rules that hold for some value."""
     every: frozenset[str]
     """The rules that hold for every value."""
+
+
+class Step:
+    """One first change, settled, as the pair bounds read it (computed once per step).
+
+    Args:
+        index: the rules, indexed.
+        top: the base's recommended form (None when nothing is first).
+        fired: the rules that hold after the first change.
+        changed: the questions whose kept answer differs from the base's: only the rules reading one
+            of them can hold on the step otherwise than on the base.
+    """
+
+    __slots__ = ("fired", "states", "supported", "top_supports", "top_selectors", "touched")
+
+    def __init__(self, index: RuleIndex, top: str | None, fired: frozenset[str], changed: Iterable[str]) -> None:
+        self.fired = fired
+        self.states: dict[str, FormState] = {}
+        supports, selectors = [], []
+        form_of, effects, signed = index.form_of, index.effect, index.signed
+        for rid in fired:  # ``form_states``, and the top form's own rules, in one pass
+            form_id, effect = form_of[rid], effects[rid]
+            state = self.states.get(form_id)
+            if state is None:
+                state = self.states[form_id] = FormState()
+            state.score += signed[rid]
+            if effect == "supports":
+                state.supports += 1
+                if form_id == top:
+                    supports.append(rid)
+            elif effect == "excludes":
+                state.excludes += 1
+            elif effect == "selects_variant" and form_id == top:
+                selectors.append(rid)
+        self.supported = frozenset(f for f, state in self.states.items() if state.supports)
+        self.top_supports = supports
+        self.top_selectors = sorted(selectors, key=index.precedence.__getitem__)
+        self.touched = index.reading(changed)
 
 
 class Composition:
@@ -63,9 +102,11 @@ class Composition:
         self.min_score = min_score
         self.default_variant = {form_id: form.default_variant for form_id, form in kb.forms.items()}
         self._on_base: dict[tuple[str, str], bool] = {}  # (rule, first question): its tests on it hold on the base
+        self._split: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        self._variant_kept: dict[tuple[str, str | None], bool] = {}
 
-    def profile(self, rules: frozenset[str], effects: list[frozenset[str]]) -> Profile:
-        """The profile of a question that reaches ``rules``, from each value's rules that hold among them."""
+    def profile(self, question: str, rules: frozenset[str], effects: list[frozenset[str]]) -> Profile:
+        """The profile of ``question``, which reaches ``rules``, from each value's rules that hold among them."""
         index, top = self.index, self.base[0]
         before = {f: state.score for f, state in form_states(index, self.base_fired & rules).items()}
         rise: dict[str, int] = {}
@@ -86,8 +127,9 @@ class Composition:
                 always = always and mine is not None and mine.supports > 0
                 may_exclude = may_exclude or (mine is not None and mine.excludes > 0)
                 selectors.append(self._strongest_selector(effect))
-        return Profile(rules, effects, rise, lowest_top, may_exclude, selectors, always, frozenset(may_support),
-                       frozenset().union(*effects), frozenset.intersection(*effects) if effects else frozenset())
+        return Profile(question, rules, effects, rise, lowest_top, may_exclude, selectors, always,
+                       frozenset(may_support), frozenset().union(*effects),
+                       frozenset.intersection(*effects) if effects else frozenset())
 
     def _strongest_selector(self, rules: Iterable[str]) -> str | None:
         """The variant-selecting rule of the top form that wins among these rules (None if there is none)."""
@@ -123,24 +165,45 @@ class Composition:
                       for qid, test, holds in index.leaves[rid] if test(facts) != holds)
         return ((0,) if blocked else (0, 1)), held
 
-    def _same_variant(self, profile: Profile, fired: frozenset[str]) -> bool:
+    def _same_variant(self, profile: Profile, step: Step) -> bool:
         """Whether the top form keeps its variant whatever the value: the step's selectors out of the
         question's reach, with each value's own."""
-        index, (top, variant) = self.index, self.base
-        assert top is not None
-        outside = self._strongest_selector(r for r in fired if r not in profile.rules)
-        default = self.default_variant[top]
-        for own in profile.top_selectors:
-            contenders = [r for r in (outside, own) if r is not None]
-            best = min(contenders, key=index.precedence.__getitem__) if contenders else None
-            if (index.variant[best] if best else default) != variant:
-                return False
-        return True
+        outside = next((r for r in step.top_selectors if r not in profile.rules), None)
+        key = (profile.question, outside)  # the answer depends on the step only through ``outside``
+        if key not in self._variant_kept:
+            index, (top, variant) = self.index, self.base
+            assert top is not None
+            default, kept = self.default_variant[top], True
+            for own in profile.top_selectors:
+                contenders = [r for r in (outside, own) if r is not None]
+                best = min(contenders, key=index.precedence.__getitem__) if contenders else None
+                if (index.variant[best] if best else default) != variant:
+                    kept = False
+                    break
+            self._variant_kept[key] = kept
+        return self._variant_kept[key]
 
-    def cannot_change(self, first: str, profile: Profile, fired: frozenset[str], states: dict[str, FormState],
-                       shared: frozenset[str], facts: Mapping[str, Any], reached: frozenset[str],
-                       both: frozenset[str]) -> bool:
-        """Whether no value of the profiled question, added to the step that fired ``fired``, changes the verdict.
+    def shared_split(self, first: str, second: str, shared: frozenset[str],
+                      both: frozenset[str]) -> tuple[list[str], list[str]]:
+        """The rules both changes reach, as (always bounded, bounded only when the step touched them).
+
+        The second kind, a conjunction of tests none on a question both reach, holds in the pair exactly as
+        in the value's change when its tests on the first change's questions give the same on the step as
+        on the base (``_shared_states``): surely so when it reads no question whose kept answer changed.
+        """
+        key = (first, second)
+        if key not in self._split:
+            index = self.index
+            fixed, touched = [], []
+            for rid in sorted(shared & index.decisive):  # a warning adds nothing to the bound
+                alone = index.conjunctive[rid] and not any(qid in both for qid, _, _ in index.leaves[rid])
+                (touched if alone else fixed).append(rid)
+            self._split[key] = (fixed, touched)
+        return self._split[key]
+
+    def cannot_change(self, first: str, profile: Profile, step: Step, shared: frozenset[str],
+                      facts: Mapping[str, Any], reached: frozenset[str], both: frozenset[str]) -> bool:
+        """Whether no value of the profiled question, added to the first change ``step``, changes the verdict.
 
         Out of the rules both changes reach (``shared``), the pair fires the step's rules out of the
         question's reach and the value's own: each form's score is the step's plus the value's change
@@ -152,10 +215,14 @@ class Composition:
         if not profile.effects:
             return True  # no value to try
         index, top = self.index, self.base[0]
+        fired, states = step.fired, step.states
         spread: dict[str, int] = defaultdict(int)  # how far the shared rules may move each form's score
         unsafe, shared_support_of_top = profile.may_exclude_top, False
-        candidates = {f for f, state in states.items() if state.supports} | profile.may_support
-        for rid in shared:
+        candidates = step.supported | profile.may_support
+        fixed, alone = self.shared_split(first, profile.question, shared, both)
+        # A rule of the second kind that reads no changed question holds on the step as on the base, and
+        # adds nothing to the bound (``shared_split``).
+        for rid in (*fixed, *(r for r in alone if r in step.touched)):
             form_id, effect, signed = index.form_of[rid], index.effect[rid], index.signed[rid]
             # The step counted the rule as it stood after the first change; the value's change, as on the base.
             spread[form_id] += signed * ((rid in self.base_fired) - (rid in fired))
@@ -166,7 +233,7 @@ class Composition:
             spread[form_id] += max(parts) if form_id != top else min(parts)
             if effect == "supports":
                 if 1 in states_now:
-                    candidates.add(form_id)
+                    candidates = candidates | {form_id}
                 shared_support_of_top = shared_support_of_top or (form_id == top and 1 in states_then)
             elif form_id == top and effect == "excludes" and 1 in states_now:
                 unsafe = True
@@ -179,16 +246,18 @@ class Composition:
 
         if top is None:
             return all(score(f) + profile.rise[f] < self.min_score for f in candidates)
-        if unsafe or top not in states or not self._same_variant(profile, fired):
+        if unsafe or top not in states or not self._same_variant(profile, step):
             return False
-        if not (profile.always_supports_top and not shared_support_of_top) and not any(
-                index.effect[r] == "supports" and index.form_of[r] == top and r not in profile.rules for r in fired):
+        if not (profile.always_supports_top and not shared_support_of_top) and all(
+                r in profile.rules for r in step.top_supports):
             return False  # its support could vanish
         floor = score(top)
         if floor + profile.lowest_top < self.min_score:
             return False
         order = index.form_order
-        for form_id in candidates - {top}:
+        for form_id in candidates:
+            if form_id == top:
+                continue
             margin = score(form_id) + profile.rise[form_id] - floor
             if margin > 0 or (margin == 0 and order[form_id] < order[top]):
                 return False

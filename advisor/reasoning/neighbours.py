@@ -40,6 +40,7 @@ class Consultant(Protocol):
 
     def cover(self, rules: Iterable[str]) -> frozenset[str]: ...
 SIGNS = {"supports": 1, "weakens": -1}
+DECISIVE = ("supports", "weakens", "excludes", "selects_variant")
 
 
 class Reach(NamedTuple):
@@ -60,6 +61,8 @@ class RuleIndex:
         self.form_of = dict(kb.rule_form)
         self.effect = {r.id: r.effect for r in kb.rules}
         self.signed = {r.id: SIGNS.get(r.effect, 0) * (r.weight or 0) for r in kb.rules}
+        # The rules the verdict reads (``verdict.outcome``): a warning changes no score, form or variant.
+        self.decisive = frozenset(r.id for r in kb.rules if r.effect in DECISIVE)
         self.form_order = {form_id: n for n, form_id in enumerate(kb.forms)}
         by_question: dict[str, list[str]] = defaultdict(list)
         for rule in kb.rules:
@@ -71,6 +74,8 @@ class RuleIndex:
             for cited in cond.questions():
                 dependents[cited].add(qid)
         self.reach = {qid: self._reach(qid, dependents) for qid in kb.questions}
+        self.dependents = {qid: frozenset(found) for qid, found in dependents.items()}
+        """For each question, the questions whose relevance condition cites it."""
         # The tests that must hold (or fail) whenever a rule holds: (question or None for a date, test, must hold).
         self.leaves = {r.id: [(test.question, predicate(test), holds) for test, holds in r.when.leaves()]
                        for r in kb.rules}
@@ -183,24 +188,40 @@ class Neighbourhood:
         """What the rules read of settled answers: the answers, and the consultation date."""
         return dict(kept) if self.as_of is None else situation(kept, self.as_of)
 
+    def changed(self, kept: Answers) -> list[str]:
+        """The questions whose kept answer differs from the base's: only the rules reading them can differ."""
+        base = self.kept
+        changed = [qid for qid, answer in kept.items() if not _same(answer, base.get(qid, _ABSENT))]
+        changed += [qid for qid in base if qid not in kept]
+        return changed
+
     def settle(self, answers: Mapping[str, Any]) -> tuple[Answers, list[str], AbstractSet[str]]:
         """Like ``Advisor.settle`` on answers near the base: (kept answers, dropped ids, fired rule ids)."""
         kept = self.relevance.applicable(answers)
         dropped = [qid for qid in answers if qid not in kept]
-        changed = [qid for qid in kept.keys() | self.kept.keys() if not _same(kept.get(qid), self.kept.get(qid))]
+        return kept, dropped, self.fire(kept)
+
+    def fire(self, kept: Answers) -> AbstractSet[str]:
+        """The rules that hold on settled answers near the base (the base's, re-evaluated where answers changed)."""
+        changed = self.changed(kept)
         if not changed:
-            return kept, dropped, set(self.fired)
+            return set(self.fired)
         touched = self.index.reading(changed)
         facts = self.facts(kept)
         if self.consultant is not None:  # the engine itself, on the parts the change can reach
             covered = self.consultant.cover(touched)
-            return kept, dropped, (self.fired - covered) | self.consultant.consult(facts, covered)
+            return (self.fired - covered) | self.consultant.consult(facts, covered)
         predicates = self.index.predicates
-        return kept, dropped, (self.fired - touched) | {rid for rid in touched if predicates[rid](facts)}
+        return (self.fired - touched) | {rid for rid in touched if predicates[rid](facts)}
 
-    def bounds(self, kept: Answers, fired: Iterable[str], outcome: Outcome, min_score: int) -> Bounds:
-        """What one more change can do to the settled answers ``kept``, whose rules ``fired`` (verdict ``outcome``)."""
-        return Bounds(self.index, self.facts(kept), fired, outcome, min_score)
+    def bounds(self, kept: Answers, fired: Iterable[str], outcome: Outcome, min_score: int,
+               states: dict[str, FormState] | None = None, base: Bounds | None = None,
+               touched: AbstractSet[str] = frozenset()) -> Bounds:
+        """What one more change can do to the settled answers ``kept``, whose rules ``fired`` (verdict ``outcome``).
+
+        ``states``: their ``form_states``, when already known; ``base``: the bounds of answers that differ from
+        these only in what the rules ``touched`` read (each other rule's tests come out the same on both)."""
+        return Bounds(self.index, self.facts(kept), fired, outcome, min_score, states, base, touched)
 
 
 class Bounds:
@@ -214,18 +235,20 @@ class Bounds:
     """
 
     def __init__(self, index: RuleIndex, facts: Mapping[str, Any], fired: Iterable[str], outcome: Outcome,
-                 min_score: int) -> None:
+                 min_score: int, states: dict[str, FormState] | None = None, base: Bounds | None = None,
+                 touched: AbstractSet[str] = frozenset()) -> None:
         self.index = index
         self.facts = facts
         self.fired = frozenset(fired)
         self.outcome = outcome
         self.min_score = min_score
-        self.fired_by_form: dict[str, list[str]] = defaultdict(list)
+        self.fired_by_effect: dict[tuple[str, str], list[str]] = defaultdict(list)  # by (form, effect)
         for rid in self.fired:
-            self.fired_by_form[index.form_of[rid]].append(rid)
-        self.states = form_states(index, self.fired)
+            self.fired_by_effect[(index.form_of[rid], index.effect[rid])].append(rid)
+        self.states = form_states(index, self.fired) if states is None else states
         self._known: dict[str, bool] = {}
         self._failing: dict[str, list[str | None]] = {}
+        self._base, self._touched = base, touched
 
     def cannot_change(self, question: str) -> bool:
         """Whether changing this question's answer surely keeps the verdict."""
@@ -238,14 +261,19 @@ class Bounds:
 
     def _blocked(self, rid: str, reach: Reach) -> bool:
         """Whether a rule that does not hold cannot start to: a test it needs fails out of the change's reach."""
+        return any(qid is None or qid not in reach.questions for qid in self._failing_tests(rid))
+
+    def _failing_tests(self, rid: str) -> list[str | None]:
+        """The questions (None: the date) of the tests a rule needs that fail on these answers."""
+        if self._base is not None and rid not in self._touched:
+            return self._base._failing_tests(rid)  # it reads no answer that differs from the base's
         if rid not in self._failing:
             self._failing[rid] = [qid for qid, test, holds in self.index.leaves[rid] if test(self.facts) != holds]
-        return any(qid is None or qid not in reach.questions for qid in self._failing[rid])
+        return self._failing[rid]
 
     def _kept(self, form_id: str, reach: Reach, effect: str) -> bool:
         """Whether a fired rule of this effect, out of the change's reach, keeps holding for the form."""
-        effects = self.index.effect
-        return any(effects[r] == effect and r not in reach.rules for r in self.fired_by_form.get(form_id, ()))
+        return any(r not in reach.rules for r in self.fired_by_effect.get((form_id, effect), ()))
 
     def _check(self, reach: Reach) -> bool:
         index = self.index
@@ -269,8 +297,8 @@ class Bounds:
                     fall[form_id] += weight
                 elif effect == "excludes":
                     may_exclude.add(form_id)
-                else:
-                    may_vary.add(form_id)
+                elif effect == "selects_variant":
+                    may_vary.add(form_id)  # (a warning changes no verdict)
         top, _ = self.outcome
         floor = 0
         if top is not None:
@@ -283,11 +311,13 @@ class Bounds:
                 return False
         order = index.form_order
         for form_id in order:
-            if form_id == top or self._kept(form_id, reach, "excludes"):
-                continue  # the top form itself, or a form that stays excluded
+            if form_id == top:
+                continue
             state = self.states.get(form_id)
             if form_id not in may_support and not (state and state.supports):
                 continue  # cannot be supported, so cannot rank
+            if self._kept(form_id, reach, "excludes"):
+                continue  # stays excluded
             ceiling = (state.score if state else 0) + rise[form_id]
             if top is None:
                 if ceiling >= self.min_score:
@@ -304,6 +334,9 @@ def _conjunctive(cond: Condition) -> bool:
     if cond.not_ is not None:
         return cond.not_.question is not None
     return cond.all is not None and all(_conjunctive(child) for child in cond.all)
+
+
+_ABSENT = object()  # no kept answer (a kept answer may be None)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -15,6 +15,9 @@ exactly the same changes, in the same order, with far less work:
   skipped when none of its values can put another form first;
 - a pair met earlier in the other order (the same answers, however that trial was settled, composed
   or bounded) is not settled again: it can only reach a verdict already found, or none.
+- a step differs from the base only in the rules that read a question whose kept answer changed (for a
+  toggled choice, a few rules): its groups of second changes, the shared rules a composition bounds or
+  evaluates, and the failing tests of its ``Bounds`` are taken from the base everywhere else.
 
 Skipped trials still count towards ``MAX_TRIALS``, so the search stops at the same place.
 
@@ -28,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..knowledge.models import Question
 from .answers import Answers
-from .composition import Composition, Profile
-from .neighbours import Bounds, FormState, Neighbourhood, form_states
+from .composition import Composition, Profile, Step
+from .neighbours import Bounds, Neighbourhood
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
@@ -77,6 +80,7 @@ class Search:
         self._singles: dict[tuple[str, int], frozenset[str]] = {}
         self._kept: dict[tuple[str, int], Answers] = {}
         self._dropped: set[tuple[str, int]] = set()  # singles whose changed question no longer applies
+        self._verdicts: dict[tuple[str, int], Outcome | None] = {}
         self._base_values = dict(self.groups)
         self._base_facts = self.near.facts(self.near.kept)
         self._step_facts: tuple[tuple[str, int] | None, dict[str, Any]] = (None, {})
@@ -86,6 +90,7 @@ class Search:
         self._value_index = {qid: {_hashable(v): n for n, v in enumerate(values)} for qid, values in self.groups}
         self._seen: dict[tuple[str, int], dict[str, list[Any]]] = {}  # each step searched: its second changes
         self._profiles: dict[str, Profile] = {}
+        self._bounds: Bounds | None = None
 
     def _groups(self, answers: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         """(question, values to try) for every question that applies and may be varied, in order."""
@@ -99,7 +104,12 @@ class Search:
     def _single(self, qid: str, n: int, value: Any) -> frozenset[str]:
         """The rules that hold when the base's answer to ``qid`` becomes its ``n``-th value to try."""
         if (qid, n) not in self._singles:
-            kept, _, fired = self.near.settle({**self.base_answers, qid: value})
+            if qid in self.near.kept and not self.index.dependents.get(qid):
+                # No relevance condition cites the question: only its own kept answer changes.
+                kept = {**self.near.kept, qid: value}
+                fired = self.near.fire(kept)
+            else:
+                kept, _, fired = self.near.settle({**self.base_answers, qid: value})
             self._singles[(qid, n)] = frozenset(fired)
             self._kept[(qid, n)] = kept
             if qid not in kept:
@@ -107,20 +117,27 @@ class Search:
         return self._singles[(qid, n)]
 
     def _single_verdict(self, qid: str, n: int, value: Any) -> Outcome | None:
-        fired = self._single(qid, n, value)
-        return None if (qid, n) in self._dropped else self.advisor.verdict(fired)
+        if (qid, n) not in self._verdicts:
+            fired = self._single(qid, n, value)
+            self._verdicts[(qid, n)] = None if (qid, n) in self._dropped else self.advisor.verdict(fired)
+        return self._verdicts[(qid, n)]
 
     # --- one change ---------------------------------------------------------------------------
 
     def singles(self) -> list[tuple[dict[str, Any], list[str], Outcome]]:
         """The verdicts one changed answer reaches: (changed answers, changed question, verdict)."""
-        bounds = self.near.bounds(self.near.kept, self.near.fired, self.base, self.min_score)
+        bounds = self._base_bounds()
         for qid, values in self.groups:
             for n, value in enumerate(values):
                 self.trials += 1
                 if not bounds.cannot_change(qid):
                     self._record({**self.base_answers, qid: value}, [qid], self._single_verdict(qid, n, value))
         return self.results()
+
+    def _base_bounds(self) -> Bounds:
+        if self._bounds is None:
+            self._bounds = self.near.bounds(self.near.kept, self.near.fired, self.base, self.min_score)
+        return self._bounds
 
     def results(self) -> list[tuple[dict[str, Any], list[str], Outcome]]:
         """What was found so far, in the order found."""
@@ -140,14 +157,15 @@ class Search:
     def _pairs_from(self, first: str, n: int, value: Any) -> None:
         step = {**self.base_answers, first: value}
         fired = self._single(first, n, value)
-        states = form_states(self.index, fired)
         # Pairs are composed, and whole questions skipped, only from a step that keeps the verdict.
         keeps = self._single_verdict(first, n, value) == self.base
         kept = self._kept[(first, n)]
+        changed = self.near.changed(kept)
+        settled = Step(self.index, self.base[0], fired, changed) if keeps else None
         near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
         bounds: Bounds | None = None
         reach = self.index.reach
-        groups = self._step_groups(first, step, kept)
+        groups = self._step_groups(first, step, kept, changed)
         self._seen[(first, n)] = self._base_values if groups is self.groups else dict(groups)
         for second, values in groups:
             if second == first:
@@ -160,7 +178,8 @@ class Search:
                 self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
                 continue
             if keeps and independent:
-                if not self._composed(first, n, step, fired, states, second, values):
+                assert settled is not None
+                if not self._composed(first, n, step, settled, second, values):
                     return
                 continue
             repeated = self._repeated(first, value, second, values)
@@ -168,7 +187,9 @@ class Search:
                 self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
                 continue
             if keeps and bounds is None:
-                bounds = near.bounds(kept, fired, self.base, self.min_score)
+                assert settled is not None
+                bounds = near.bounds(kept, fired, self.base, self.min_score, settled.states, self._base_bounds(),
+                                     settled.touched)
             if bounds is not None and bounds.cannot_change(second):
                 self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
                 continue
@@ -197,8 +218,8 @@ class Search:
             found.append(tried is not None and value in tried.get(first, ()))
         return found
 
-    def _composed(self, first: str, n: int, step: dict[str, Any], fired: frozenset[str],
-                  states: dict[str, FormState], second: str, values: list[Any]) -> bool:
+    def _composed(self, first: str, n: int, step: dict[str, Any], settled: Step, second: str,
+                  values: list[Any]) -> bool:
         """Try the second changes of one question from a step, composing each pair from the two single changes.
 
         The questions apply independently of each other (neither's relevance reads the other), so the
@@ -214,11 +235,18 @@ class Search:
         step_facts = self._facts_of(first, n) if shared else {}
         # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
         both = self.index.reach_of_both(first, second)
-        if self.composition.cannot_change(first, profile, fired, states, shared, step_facts, reached, both):
+        if self.composition.cannot_change(first, profile, settled, shared, step_facts, reached, both):
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
-        outside = fired - profile.rules
+        outside = settled.fired - profile.rules
         predicates = self.index.predicates
+        fixed, alone = self.composition.shared_split(first, second, shared, both)
+        # The rules to evaluate on the pair: any other holds there as in the value's change (``shared_split``),
+        # or is a warning, which no verdict reads.
+        evaluated = [*fixed, *(rid for rid in alone if rid in settled.touched)]
+        dropped = frozenset(evaluated)
+        ordered_both = [qid for qid in self.kb.questions if qid in both]
+        questions, applies = self.kb.questions, self.near.relevance.applies
         facts_copy: dict[str, Any] | None = None
         for m, (effect, value2) in enumerate(zip(profile.effects, values, strict=True)):
             if self.trials >= MAX_TRIALS:
@@ -227,9 +255,23 @@ class Search:
             if (second, m) in self._dropped:
                 continue  # the second changed question no longer applies: nothing to record
             pair = outside | effect
-            if shared:
+            if evaluated:
                 if both:
-                    facts = self.near.facts(self.near.relevance.applicable({**step, second: value2}))
+                    # The pair keeps the step's answers out of the second change's reach, the second change's
+                    # out of the first's; the questions both reach are settled again, in question order.
+                    kept = dict(self._kept[(first, n)])
+                    other = self._kept[(second, m)]
+                    for qid in reached:
+                        if qid in other:
+                            kept[qid] = other[qid]
+                        else:
+                            kept.pop(qid, None)
+                    for qid in ordered_both:
+                        if qid in step and applies(questions[qid], kept):
+                            kept[qid] = step[qid]
+                        else:
+                            kept.pop(qid, None)
+                    facts = self.near.facts(kept)
                 else:
                     if facts_copy is None:
                         facts_copy = dict(step_facts)
@@ -240,7 +282,7 @@ class Search:
                             facts[qid] = other[qid]
                         else:
                             facts.pop(qid, None)
-                pair = (pair - shared) | {rid for rid in shared if predicates[rid](facts)}
+                pair = (pair - dropped) | {rid for rid in evaluated if predicates[rid](facts)}
             target = self.advisor.verdict(pair)
             if target != self.base and target not in self.found:
                 self._record({**step, second: value2}, [first, second], target)
@@ -252,25 +294,32 @@ class Search:
             self._step_facts = ((first, n), self.near.facts(self._kept[(first, n)]))
         return self._step_facts[1]
 
-    def _step_groups(self, first: str, step: dict[str, Any], kept: Answers) -> list[tuple[str, list[Any]]]:
-        """The groups of second changes after ``first`` changed (``kept``: the step's settled answers): the
-        base's, except where relevance moved."""
-        reached = self.index.reach[first].questions
-        if len(reached) == 1:
-            return self.groups  # only the first question's own values differ, and it is skipped
+    def _step_groups(self, first: str, step: dict[str, Any], kept: Answers,
+                     changed: Iterable[str]) -> list[tuple[str, list[Any]]]:
+        """The groups of second changes after ``first`` changed (``kept``: the step's settled answers, ``changed``:
+        the questions whose kept answer differs from the base's): the base's, except where relevance moved.
+
+        Only a question whose relevance condition cites a changed question can apply otherwise than on
+        the base; a question that still applies keeps its base values (its answer is the base's). The
+        entry of ``first`` itself is never read (it is not its own second change).
+        """
+        dependents, questions = self.index.dependents, self.kb.questions
+        applies = self.near.relevance.applies
+        moved = {qid for changed_qid in changed for qid in dependents.get(changed_qid, ())
+                 if (qid in self._base_values) != (questions[qid].what_if and applies(questions[qid], kept))}
+        if not moved:
+            return self.groups
         groups = []
-        for question in self.kb.questions.values():
-            if question.id in reached:
-                if question.what_if and self.near.relevance.applies(question, kept):
-                    groups.append((question.id, self.values(question, step.get(question.id))))
-            elif question.id in self._base_values:
-                groups.append((question.id, self._base_values[question.id]))
+        for qid, question in questions.items():
+            if (qid in self._base_values) != (qid in moved):
+                values = self._base_values[qid] if qid in self._base_values else self.values(question, step.get(qid))
+                groups.append((qid, values))
         return groups
 
     def _profile(self, qid: str) -> Profile:
         if qid not in self._profiles:
             rules = self.index.reach[qid].rules
-            self._profiles[qid] = self.composition.profile(rules, [
+            self._profiles[qid] = self.composition.profile(qid, rules, [
                 self._single(qid, n, value) & rules for n, value in enumerate(self._base_values[qid])])
         return self._profiles[qid]
 
