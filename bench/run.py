@@ -189,6 +189,17 @@ def run_child(args: list[str], cwd: Path | None = None, env: dict[str, str] | No
     On Linux the peak is each process's own VmHWM, polled from /proc (with its worker processes):
     ``ru_maxrss`` would also count the memory of this benchmark, inherited through fork and exec.
     """
+    wall, peak, code, _, _ = run_tree(args, cwd, env)
+    return wall, peak, code
+
+
+def run_tree(args: list[str], cwd: Path | None = None,
+             env: dict[str, str] | None = None) -> tuple[float, int, int, int, float]:
+    """As ``run_child``, with the number of processes the command ran (0 where /proc is missing) and
+    its processor time (user + system, with the worker processes it waited for)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peaks: dict[int, int] = {}
@@ -197,12 +208,13 @@ def run_child(args: list[str], cwd: Path | None = None, env: dict[str, str] | No
             peaks[pid] = max(peaks.get(pid, 0), _hwm_kib(pid))
         time.sleep(0.02)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     peak = max(peaks.values(), default=0)
+    processes = sum(1 for kib in peaks.values() if kib)
     if not peak:  # no /proc: fall back on the kernel's figure
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
-    return wall, peak // 1024, proc.returncode
+        peak = after.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+    return wall, peak // 1024, proc.returncode, processes, cpu
 
 
 def _tree(pid: int) -> list[int]:
@@ -234,31 +246,82 @@ def advisor_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "advisor"]
 
 
-def bench_batch(kb: KnowledgeBase, count: int) -> list[Figure]:
+SPIN = "import sys\nn = int(sys.argv[1])\nwhile n:\n    n -= 1"  # pure Python work, no input nor output
+
+
+def machine_parallelism(units: int = 15_000_000) -> float:
+    """How much faster 2 processes do a fixed amount of pure Python work than 1, on this machine now.
+
+    2.0 on 2 idle cores; less when other programs share them. It is the ceiling of a batch's
+    2-worker ratio measured at the same moment.
+    """
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", SPIN, str(units)], check=True)
+    alone = time.perf_counter() - start
+    start = time.perf_counter()
+    halves = [subprocess.Popen([sys.executable, "-c", SPIN, str(units // 2)]) for _ in range(2)]
+    for proc in halves:
+        proc.wait()
+    return alone / (time.perf_counter() - start)
+
+
+def bench_batch(kb: KnowledgeBase, count: int, pairs: int) -> list[Figure]:
+    """``advisor batch`` with 2 workers against 1 process, and the automatic choice on a small input.
+
+    Runs alternate (1 process, 2 workers, 1 process…) and each ratio is taken pair by pair in wall
+    time, next to the machine's own 2-process ratio measured just before each pair: on a shared
+    machine the batch cannot do better than what the cores give at that moment.
+    """
     cmd = advisor_command()
-    figures = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        small, large = folder / "small.jsonl", folder / "large.jsonl"
+        tiny, small, large = folder / "tiny.jsonl", folder / "small.jsonl", folder / "large.jsonl"
+        write_structures(kb, tiny, 200)
         write_structures(kb, small, count // 10)
         write_structures(kb, large, count)
 
-        def batch(source: Path, jobs: int) -> tuple[float, int, int]:
-            return run_child([*cmd, "--data-dir", str(kb.root), "batch", str(source), "-o",
-                              str(folder / f"out-{source.stem}-{jobs}.csv"), "--jobs", str(jobs)])
+        def batch(source: Path, jobs: str) -> tuple[float, int, int, int, float]:
+            return run_tree([*cmd, "--data-dir", str(kb.root), "batch", str(source), "-o",
+                             str(folder / f"out-{source.stem}-{jobs}.csv"), "--force", "--jobs", jobs])
 
-        cores = os.cpu_count() or 1
-        for jobs in sorted({1, cores}):
-            wall, peak, code = batch(large, jobs)
-            _, small_peak, _ = batch(small, jobs)
-            ok = "" if code in (0, 2) else f", code de sortie {code}"
-            how = "un processus" if jobs == 1 else f"{jobs} processus de calcul (option --jobs par défaut)"
-            figures.append(Figure(f"advisor batch, {count} structures, {how}", wall, "s", 15.0 * count / 10_000,
-                                  f"{_num(count / wall)} structures/s{ok}"))
-            figures.append(Figure(f"mémoire maximale par processus ({count} structures)", peak, "Mio", None,
-                                  f"{_num(small_peak)} Mio pour {count // 10} structures : ne croît pas avec "
-                                  "l'entrée"))
-    return figures
+        batch(tiny, "1")  # warm: bytecode, file cache, knowledge-base cache
+        one, two, machine, codes = [], [], [], set()
+        peaks: dict[str, int] = {}
+        for _ in range(pairs):
+            machine.append(machine_parallelism())
+            for jobs, walls in (("1", one), ("2", two)):
+                wall, peak, code, _, _ = batch(large, jobs)
+                walls.append(wall)
+                peaks[jobs] = max(peaks.get(jobs, 0), peak)
+                codes.add(code)
+        ratios = [b / a for a, b in zip(one, two, strict=True)]
+        small_peak = batch(small, "2")[1]
+        auto, alone, processes = [], [], set()
+        for _ in range(5):  # processor time: both should run in one process, and it is steadier than wall time
+            _, _, code, spawned, cpu = batch(tiny, "0")
+            auto.append(cpu)
+            processes.add(spawned)
+            alone.append(batch(tiny, "1")[4])
+        tiny_ratio = statistics.median(a / b for a, b in zip(auto, alone, strict=True))
+    ok = "" if codes <= {0, 2} else f" ; codes de sortie {sorted(codes)}"
+    one_s, two_s = statistics.median(one), statistics.median(two)
+    chosen = ("un seul processus" if processes == {1} else
+              f"{'/'.join(map(str, sorted(processes)))} processus" if 0 not in processes else "non observé")
+    return [
+        Figure(f"advisor batch, {count} structures, un processus", one_s, "s", None,
+               f"{_num(count / one_s)} structures/s{ok}"),
+        Figure(f"advisor batch, {count} structures, 2 processus de calcul (--jobs 2)", two_s, "s", None,
+               f"{_num(count / two_s)} structures/s"),
+        Figure("temps avec 2 processus de calcul / avec un processus", statistics.median(ratios), "×", 0.625,
+               f"soit {_num(1 / statistics.median(ratios))} fois plus rapide (objectif : 1,6 fois ; meilleure paire : "
+               f"{_num(1 / min(ratios))}) ; médiane de {pairs} paires ({', '.join(_num(r) for r in ratios)}) ; "
+               "au même moment, la machine va "
+               f"{_num(statistics.median(machine))} fois plus vite avec 2 processus qu'avec un"),
+        Figure("choix automatique sur 200 structures / un processus", tiny_ratio, "×", 1.05,
+               f"temps processeur ; choix : {chosen} ; médiane de 5 paires"),
+        Figure(f"mémoire maximale par processus ({count} structures)", max(peaks.values()), "Mio", None,
+               f"{_num(small_peak)} Mio pour {count // 10} structures : ne croît pas avec l'entrée"),
+    ]
 
 
 def rss_mib() -> float:
@@ -412,7 +475,7 @@ def sections(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[Knowledg
     if "scale" in args.only:
         yield "moteur et base dix fois plus grande", lambda kb: ratios.bench_scale(kb, 100 if quick else 300)
     if "batch" in args.only:
-        yield "batch", lambda kb: bench_batch(kb, 2000 if quick else 10_000)
+        yield "batch", lambda kb: bench_batch(kb, 2000 if quick else 10_000, 1 if quick else 3)
     if "rss" in args.only:
         yield "mémoire", lambda kb: bench_rss(kb, 10_000 if quick else 100_000)
     if "memo" in args.only:

@@ -1,38 +1,36 @@
-"""The worker pool: rows advised in spawned processes, a bounded number of chunks in flight, input order kept."""
+"""The worker pool: rows advised in spawned processes, a bounded number of chunks in flight, input order kept.
+
+What crosses the process boundary is kept small, since the parent shares the cores with the
+workers: chunks of ``InputRow`` go out; with ``text`` set, each row comes back as a
+``FormattedRow`` (its output line already written as text), else as a ``BatchRow``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import multiprocessing
-import os
 import signal
 from collections import deque
 from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError
-from .read import InputRow
-from .rows import BatchRow, advise_row, name_question
+from .read import Format, InputRow
+from .rows import advise_row, name_question
+from .write import RowFormatter
 
 if TYPE_CHECKING:
     from ..reasoning.advisor import Advisor
 
+# 64 rows are about 0.1 s of work (1.5 ms a row): few enough messages for the parent, and a short
+# wait for the last chunk at the end.
 CHUNK_ROWS = 64
-PARALLEL_FROM_BYTES = 256 * 1024  # about 1,000 structures: below, starting workers costs more than it saves
-_worker: tuple[Advisor, str | None] | None = None
+IN_FLIGHT_PER_JOB = 3  # chunks sent ahead per worker: none waits for the parent, memory stays bounded
+_worker: tuple[Advisor, str | None, RowFormatter | None] | None = None
 _worker_error: Exception | None = None
-
-
-def auto_jobs(path: Path) -> int:
-    """One worker per core for inputs big enough to repay the workers' start-up, else 1."""
-    try:
-        big = path.stat().st_size >= PARALLEL_FROM_BYTES
-    except OSError:
-        big = False
-    return max(1, min(os.cpu_count() or 1, 8)) if big else 1
 
 
 def chunks(rows: Iterator[InputRow], size: int) -> Iterator[list[InputRow]]:
@@ -40,16 +38,20 @@ def chunks(rows: Iterator[InputRow], size: int) -> Iterator[list[InputRow]]:
         yield chunk
 
 
-def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int,
-                      as_of: dt.date | None = None) -> Iterator[BatchRow]:
-    """Advise chunks in worker processes, in order, with a bounded number of chunks in flight."""
+def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int, as_of: dt.date | None = None,
+                      text: tuple[Format, str] | None = None) -> Iterator[Any]:
+    """Advise chunks in worker processes, in order, with a bounded number of chunks in flight.
+
+    Args:
+        text: (format, CSV separator) to get each row back as a ``FormattedRow``; ``BatchRow`` when omitted.
+    """
     context = multiprocessing.get_context("spawn")  # fork is unsafe with the engine's C state
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(root), as_of))
-    pending: deque[AsyncResult[list[BatchRow]]] = deque()
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(str(root), as_of, text))
+    pending: deque[AsyncResult[list[Any]]] = deque()
     try:
         for chunk in chunks:
             pending.append(pool.apply_async(_advise_chunk, (chunk,)))
-            if len(pending) >= 3 * jobs:
+            if len(pending) >= IN_FLIGHT_PER_JOB * jobs:
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()
@@ -62,7 +64,7 @@ def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int,
         pool.join()
 
 
-def _start_worker(root: str, as_of: dt.date | None) -> None:
+def _start_worker(root: str, as_of: dt.date | None, text: tuple[Format, str] | None) -> None:
     """Load the advisor once per worker; Ctrl-C is handled by the parent, which stops the workers."""
     global _worker, _worker_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -72,16 +74,16 @@ def _start_worker(root: str, as_of: dt.date | None) -> None:
 
         advisor = Advisor(load_knowledge_base(root))
         advisor = advisor.dated(as_of) if as_of else advisor
-        _worker = (advisor, name_question(advisor.kb))
+        _worker = (advisor, name_question(advisor.kb), RowFormatter(*text) if text else None)
     except Exception as err:  # noqa: BLE001 - re-raised in the parent by the first chunk (a failing
         _worker_error = err  # initializer would make the pool restart workers forever)
 
 
-def _advise_chunk(chunk: list[InputRow]) -> list[BatchRow]:
+def _advise_chunk(chunk: list[InputRow]) -> list[Any]:
     if _worker is None:
         # A plain AdvisorError subclass: it crosses the process boundary (pickle) intact.
         raise EngineError(f"processus de calcul parallèle : {_worker_error}")
-    advisor, question = _worker
-    return [advise_row(advisor, row, question) for row in chunk]
-
-
+    advisor, question, formatter = _worker
+    if formatter is None:
+        return [advise_row(advisor, row, question) for row in chunk]
+    return [formatter.formatted(advise_row(advisor, row, question)) for row in chunk]

@@ -4,25 +4,47 @@ Nothing is ever held for the whole file: input is read line by line (``read``), 
 advised (``rows``) and written (``write``) before the next is read, and the output goes through
 the one atomic writer (``advisor.files.AtomicFile``), so a crash never leaves half a file.
 A bad row never stops the batch: it becomes a row with an ``error`` and the others go on.
-With ``jobs > 1`` rows are advised by worker processes in chunks (``parallel``).
+With ``jobs > 1`` rows are advised by worker processes in chunks (``parallel``); with ``jobs=0``
+the first rows are advised here and timed, and workers start only if they repay their start-up
+(``plan``). The output is the same, byte for byte, whatever the number of processes.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, OutputError
 from ..files import AtomicFile, check_writable
 from .parallel import CHUNK_ROWS, advise_in_workers, chunks
-from .read import Format, InputInfo, format_of, inspect_input, read_rows
+from .plan import Probe
+from .read import Format, InputInfo, InputRow, format_of, inspect_input, read_rows
 from .rows import BatchRow, advise_row, name_question
-from .write import BatchWriter
+from .write import FormattedRow, RowFormatter
 
 if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load pydantic models
     from ..reasoning.advisor import Advisor
+
+
+@dataclass
+class Plan:
+    """How a batch is advised: the processes asked for (0: chosen from the first rows) and in use.
+
+    Attributes:
+        asked: ``jobs`` as given; 0 lets the batch choose.
+        size: the input's size in bytes (to estimate the rows left).
+        jobs: the processes advising rows now (1: this one; more: workers, and this one only reads and writes).
+        probe: the first rows' timing, when the batch chose.
+    """
+
+    asked: int
+    size: int = 0
+    jobs: int = 1
+    probe: Probe | None = None
 
 
 def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int = 1,
@@ -37,27 +59,57 @@ def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int
         path: the input file.
         fmt: its format (from the extension or the content when omitted).
         jobs: worker processes; above 1, each loads the advisor's knowledge base with the default
-            engine, and at most a few chunks of rows are in flight at once (memory stays constant).
+            engine, and at most a few chunks of rows are in flight at once (memory stays constant);
+            0 chooses from the cost of the first rows and the size of the file (``plan``).
         info: how the file is written (``read.inspect_input``; found when omitted).
 
     Raises:
         InputFileError: the file cannot be read, or its format or CSV header is wrong.
     """
     fmt = fmt or format_of(path, sniff=True)
-    rows = read_rows(path, fmt, advisor.kb, info)
-    if jobs <= 1:
-        question = name_question(advisor.kb)
+    yield from _advised(advisor, read_rows(path, fmt, advisor.kb, info), Plan(jobs, _size(path)), None)
+
+
+def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan, formatter: RowFormatter | None) -> Iterator[Any]:
+    """Each row advised, in input order: a ``FormattedRow`` with a formatter, else a ``BatchRow``."""
+    question = name_question(advisor.kb)
+
+    def here(row: InputRow) -> Any:
+        result = advise_row(advisor, row, question)
+        return formatter.formatted(result) if formatter is not None else result
+
+    jobs = plan.asked
+    if jobs == 0:
+        probe = plan.probe = Probe(plan.size)
         for row in rows:
-            yield advise_row(advisor, row, question)
+            start = time.perf_counter()
+            done = here(row)
+            probe.add(time.perf_counter() - start, row.offset)
+            yield done
+            if probe.done:
+                break
+        jobs = probe.jobs(CHUNK_ROWS)
+    if jobs <= 1:
+        for row in rows:
+            yield here(row)
         return
     parts = chunks(rows, CHUNK_ROWS)
     first = next(parts, None)  # a bad header fails here, before any worker starts
     if first is None:
         return
-    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs, advisor.as_of)
+    plan.jobs = jobs
+    text = (formatter.fmt, formatter.delimiter) if formatter is not None else None
+    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs, advisor.as_of, text)
 
 
-class BatchRun(Iterator[BatchRow]):
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class BatchRun(Iterator[FormattedRow]):
     """The rows of a batch being written, one at a time, and what the person should know about the input.
 
     Iterate to advise and write each row; the output file appears when the iteration ends.
@@ -66,19 +118,26 @@ class BatchRun(Iterator[BatchRow]):
     Attributes:
         notes: French sentences about how the input was read (an encoding other than UTF-8…).
         info: how the input is written.
+        plan: the processes asked for and in use (``plan.jobs`` changes once the first rows are timed).
     """
 
-    def __init__(self, rows: Generator[BatchRow], info: InputInfo) -> None:
+    def __init__(self, rows: Generator[FormattedRow], info: InputInfo, plan: Plan) -> None:
         self._rows = rows
         self.info = info
         self.notes = info.notes
+        self.plan = plan
 
-    def __next__(self) -> BatchRow:
+    def __next__(self) -> FormattedRow:
         return next(self._rows)
 
     def close(self) -> None:
         """Stop now: no output file, temporary file deleted, workers stopped."""
         self._rows.close()
+
+    @property
+    def parallel(self) -> bool:
+        """Whether worker processes advise the rows (this process then only reads and writes)."""
+        return self.plan.jobs > 1
 
 
 def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format: str | None = None,
@@ -88,6 +147,7 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
     Problems with the whole input or output (missing file, unknown format, bad CSV header, existing
     output without ``force``) raise at once. The returned iterator yields each row after writing it
     (for progress and error reporting); the output file appears only when it is exhausted.
+    ``jobs`` is as for ``run_batch`` (0: chosen from the first rows).
 
     Raises:
         InputFileError, OutputError: a problem with the whole input or output file.
@@ -98,20 +158,22 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
         raise OutputError(f"{target} est aussi le fichier d'entrée : choisissez un autre fichier de sortie.")
     check_writable(target, force)
     info = inspect_input(source, in_fmt)
-    rows = run_batch(advisor, source, in_fmt, jobs, info)
+    formatter = RowFormatter(out_fmt, info.delimiter if in_fmt == "csv" else ",")
+    plan = Plan(jobs, _size(source))
+    rows = _advised(advisor, read_rows(source, in_fmt, advisor.kb, info), plan, formatter)
     first = next(rows, None)  # reads the header: a bad file fails here, before any file is created
     if first is None:
         raise InputFileError(source, "le fichier ne contient aucune structure.")
-    delimiter = info.delimiter if in_fmt == "csv" else ","
-    return BatchRun(_write_rows(first, rows, target, out_fmt, delimiter, force), info)
+    return BatchRun(_write_rows(first, rows, target, formatter, force), info, plan)
 
 
-def _write_rows(first: BatchRow, rows: Iterator[BatchRow], target: Path, fmt: Format, delimiter: str,
-                force: bool) -> Generator[BatchRow]:
+def _write_rows(first: FormattedRow, rows: Iterator[FormattedRow], target: Path, formatter: RowFormatter,
+                force: bool) -> Generator[FormattedRow]:
     with AtomicFile(target, force=force) as output:
-        writer = BatchWriter(output.stream, fmt, delimiter)
-        writer.write(first)
+        write = output.stream.write
+        write(formatter.header())
+        write(first.text)
         yield first
         for row in rows:
-            writer.write(row)
+            write(row.text)
             yield row

@@ -4,14 +4,18 @@ Cells come partly from the input (``id``, ``name``, error excerpts): CSV cells t
 would run as a formula are neutralised (``files.spreadsheet_cell``), and any character that cannot
 be written as UTF-8 (half an emoji from the input) becomes « � », so one odd row never stops the
 others.
+
+A row is turned into its text (``RowFormatter``) where it is advised: worker processes send back
+``FormattedRow`` tuples (a few numbers and one string), which the parent writes as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
-from typing import IO, Any
+from typing import Any, NamedTuple
 
 from ..files import spreadsheet_cell
 from ..knowledge.text import readable
@@ -21,25 +25,49 @@ from .rows import COLUMNS, BatchRow
 LIST_SEPARATOR = "|"
 
 
-class BatchWriter:
-    """Writes result rows to a text stream as JSON Lines or CSV, one row at a time."""
+class FormattedRow(NamedTuple):
+    """One result row as it is written (``text``, with its newline), and what the command reports about it."""
 
-    def __init__(self, stream: IO[str], fmt: Format, delimiter: str = ",") -> None:
-        self._stream = stream
-        self._fmt = fmt
-        self._csv: Any = None
-        if fmt == "csv":
-            self._csv = csv.writer(stream, delimiter=delimiter, lineterminator="\n")
-            self._csv.writerow(COLUMNS)
+    line: int
+    offset: int
+    error: str | None
+    text: str
 
-    def write(self, row: BatchRow) -> None:
-        """Write one row."""
+    @property
+    def ok(self) -> bool:
+        """Whether the structure got a recommendation."""
+        return self.error is None
+
+
+class RowFormatter:
+    """Turns result rows into the text of their output line (JSON Lines or CSV)."""
+
+    def __init__(self, fmt: Format, delimiter: str = ",") -> None:
+        self.fmt = fmt
+        self.delimiter = delimiter
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\n") if fmt == "csv" else None
+
+    def header(self) -> str:
+        """The text written before the first row (the CSV header; nothing for JSON Lines)."""
+        return self._csv_line(list(COLUMNS)) if self._csv is not None else ""
+
+    def text(self, row: BatchRow) -> str:
+        """The output line of one row, newline included."""
         record = row.record()
-        if self._fmt == "jsonl":
-            self._stream.write(json.dumps({key: _text(value) for key, value in record.items()},
-                                          ensure_ascii=False) + "\n")
-        else:
-            self._csv.writerow([_cell(record[c]) for c in COLUMNS])
+        if self._csv is None:
+            return json.dumps({key: _text(value) for key, value in record.items()}, ensure_ascii=False) + "\n"
+        return self._csv_line([_cell(record[c]) for c in COLUMNS])
+
+    def formatted(self, row: BatchRow) -> FormattedRow:
+        """The row as written, with its line, input offset and error."""
+        return FormattedRow(row.line, row.offset, row.error, self.text(row))
+
+    def _csv_line(self, cells: list[str]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._csv.writerow(cells)  # type: ignore[union-attr]
+        return self._buffer.getvalue()
 
 
 def _text(value: Any) -> Any:
