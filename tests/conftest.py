@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,15 @@ os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-cache-")
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="Rewrite the golden files in tests/golden/ instead of comparing with them.")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_clean() -> Iterator[None]:
+    """No test leaves a file in the checkout (an interview saved in the current folder, say)."""
+    before = set(ROOT.iterdir())
+    yield
+    left = sorted(p.name for p in set(ROOT.iterdir()) - before if not p.name.startswith("."))
+    assert not left, f"files left in the checkout by the tests: {left}"
 
 
 @pytest.fixture(scope="session")

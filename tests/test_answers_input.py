@@ -164,10 +164,13 @@ def test_ask_with_an_older_file_asks_again_only_what_was_dropped(tmp_path: Path,
     path = tmp_path / "ancien.yaml"
     path.write_text('knowledge_base_version: "0.0.0"\nanswers:\n  weather: sun\n  distance_km: 3\n'
                     "  extras: [music]\n", encoding="utf-8")
-    result = invoke("--data-dir", str(TOY_ROOT), "--no-color", "ask", "--answers", str(path), input="1\n\n")
+    saved = tmp_path / "reponses.yaml"
+    result = invoke("--data-dir", str(TOY_ROOT), "--no-color", "ask", "--answers", str(path), "--save", str(saved),
+                    input="1\n\n")
     assert "Remarque : " in result.stderr and "music" in result.stderr
     assert result.stdout.count("Que voulez-vous en plus ?") == 1  # the dropped answer, asked again
     assert "Quel temps fait-il" not in result.stdout
+    assert read_answers(saved).answers == {"weather": "sunny", "distance_km": 3, "extras": ["exercise"]}
 
 
 @pytest.mark.parametrize(("content", "expected"), [
