@@ -239,3 +239,28 @@ def test_untouched_shared_rules_hold_in_the_pair_as_in_the_second_change(kb: Kno
                     differ += any((rid in pair) != (rid in single) for rid in [*fixed, *alone] if rid in touched
                                   or rid in fixed)
     assert checked > 100 and differ > 0
+
+
+def test_a_bound_on_all_steps_of_a_question_is_the_bound_on_each(kb: KnowledgeBase, fast: Advisor) -> None:
+    """For two questions that share no rule, the bound settled once for all the steps of the first question
+    that keep the verdict says what the bound of each of those steps says: it prunes when all do, not otherwise."""
+    pruned = kept = 0
+    for view, base in situations(kb, fast, 60, seed=12):
+        search = _search(view, base)
+        search.singles()
+        index, reach = search.index, search.index.reach
+        for first, values in search.groups:
+            steps = [search._step(first, n) for n, value in enumerate(values)
+                     if search._single_verdict(first, n, value) == search.base]
+            for second, _ in search.groups:
+                if (second == first or index.shared_rules(first, second) or second in reach[first].questions
+                        or first in reach[second].questions):
+                    continue
+                profile = search._profile(second)
+                both = index.reach_of_both(first, second)
+                each = all(search.composition.cannot_change(first, profile, step, frozenset(), {},
+                                                            reach[second].questions, both) for step in steps)
+                assert search._keeps_all(first, second) == each, (first, second)
+                pruned += each and bool(steps)
+                kept += not each
+    assert pruned > 1000 and kept > 500  # it does prune, and not everywhere

@@ -54,10 +54,11 @@ class Step:
             of them can hold on the step otherwise than on the base.
     """
 
-    __slots__ = ("fired", "states", "supported", "top_supports", "top_selectors", "touched")
+    __slots__ = ("changed", "fired", "states", "supported", "top_supports", "top_selectors", "touched")
 
-    def __init__(self, index: RuleIndex, top: str | None, fired: frozenset[str], changed: Iterable[str]) -> None:
+    def __init__(self, index: RuleIndex, top: str | None, fired: frozenset[str], changed: list[str]) -> None:
         self.fired = fired
+        self.changed = changed
         self.states: dict[str, FormState] = {}
         supports, selectors = [], []
         form_of, effects, signed = index.form_of, index.effect, index.signed
@@ -79,6 +80,40 @@ class Step:
         self.top_supports = supports
         self.top_selectors = sorted(selectors, key=index.precedence.__getitem__)
         self.touched = index.reading(changed)
+
+
+class Steps:
+    """The first changes of one question that keep the verdict, summed up for ``Composition.keeps_all``.
+
+    A second question that shares no rule with the first adds its own effect to each step's scores, so
+    the bound on all those steps' pairs reads only each form's highest score over the steps, relative to
+    the top form's (``highest``; ``highest_supported``: over the steps where the form is supported), and
+    the top form's lowest score.
+    """
+
+    __slots__ = ("all_have_top", "highest", "highest_supported", "lowest_top", "steps")
+
+    def __init__(self, steps: list[Step], top: str | None, forms: Iterable[str]) -> None:
+        self.steps = steps
+        self.all_have_top = top is None or all(top in step.states for step in steps)
+        self.highest: dict[str, int] = {}
+        self.highest_supported: dict[str, int] = {}
+        self.lowest_top = 0
+        if not self.all_have_top:
+            return  # no bound holds: ``keeps_all`` reads nothing else
+        lowest: int | None = None
+        for step in steps:
+            states = step.states
+            floor = states[top].score if top is not None else 0
+            lowest = floor if lowest is None else min(lowest, floor)
+            for form_id in forms:
+                state = states.get(form_id)
+                relative = (state.score if state else 0) - floor
+                if relative > self.highest.get(form_id, relative - 1):
+                    self.highest[form_id] = relative
+                if form_id in step.supported and relative > self.highest_supported.get(form_id, relative - 1):
+                    self.highest_supported[form_id] = relative
+        self.lowest_top = lowest or 0
 
 
 class Composition:
@@ -262,3 +297,38 @@ class Composition:
             if margin > 0 or (margin == 0 and order[form_id] < order[top]):
                 return False
         return True
+
+    def keeps_all(self, steps: Steps, profile: Profile) -> bool:
+        """Whether ``cannot_change`` holds for every step of ``steps`` with the profiled question, when the two
+        questions share no rule (nothing to evaluate on the pair): the same tests, each on its extreme step."""
+        if not profile.effects or not steps.steps:
+            return True
+        top, rise = self.base[0], profile.rise
+        if top is None:
+            return all(highest + rise[f] < self.min_score for f, highest in self._candidates(steps, profile))
+        if profile.may_exclude_top or not steps.all_have_top:
+            return False
+        if not all(self._same_variant(profile, step) for step in steps.steps):
+            return False
+        if not profile.always_supports_top and any(all(r in profile.rules for r in step.top_supports)
+                                                   for step in steps.steps):
+            return False  # its support could vanish
+        if steps.lowest_top + profile.lowest_top < self.min_score:
+            return False
+        order = self.index.form_order
+        for form_id, highest in self._candidates(steps, profile):
+            if form_id == top:
+                continue
+            margin = highest + rise[form_id]
+            if margin > 0 or (margin == 0 and order[form_id] < order[top]):
+                return False
+        return True
+
+    @staticmethod
+    def _candidates(steps: Steps, profile: Profile) -> Iterable[tuple[str, int]]:
+        """Each form that may rank on some step's pairs, with its highest relative score over those steps."""
+        for form_id, highest in steps.highest.items():
+            if form_id in profile.may_support:
+                yield form_id, highest
+            elif form_id in steps.highest_supported:
+                yield form_id, steps.highest_supported[form_id]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..knowledge.models import Question
 from .answers import Answers
-from .composition import Composition, Profile, Step
+from .composition import Composition, Profile, Step, Steps
 from .neighbours import Bounds, Neighbourhood
 
 if TYPE_CHECKING:
@@ -91,6 +91,9 @@ class Search:
         self._seen: dict[tuple[str, int], dict[str, list[Any]]] = {}  # each step searched: its second changes
         self._profiles: dict[str, Profile] = {}
         self._bounds: Bounds | None = None
+        self._steps: dict[tuple[str, int], Step] = {}
+        self._kept_steps: dict[str, Steps] = {}  # for each first question, its steps that keep the verdict
+        self._unmoved: dict[tuple[str, str], bool] = {}  # (first, second) sharing no rule: ``keeps_all``
 
     def _groups(self, answers: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         """(question, values to try) for every question that applies and may be varied, in order."""
@@ -160,8 +163,8 @@ class Search:
         # Pairs are composed, and whole questions skipped, only from a step that keeps the verdict.
         keeps = self._single_verdict(first, n, value) == self.base
         kept = self._kept[(first, n)]
-        changed = self.near.changed(kept)
-        settled = Step(self.index, self.base[0], fired, changed) if keeps else None
+        settled = self._step(first, n) if keeps else None
+        changed = settled.changed if settled is not None else self.near.changed(kept)
         near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
         bounds: Bounds | None = None
         reach = self.index.reach
@@ -229,8 +232,12 @@ class Search:
         Returns:
             False once ``MAX_TRIALS`` trials are reached.
         """
-        profile = self._profile(second)
         shared = self.index.shared_rules(first, second)
+        if not shared and self._keeps_all(first, second):
+            # No value of ``second`` changes the verdict from any step of ``first`` that keeps it.
+            self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+            return self.trials < MAX_TRIALS
+        profile = self._profile(second)
         reached = self.index.reach[second].questions
         step_facts = self._facts_of(first, n) if shared else {}
         # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
@@ -287,6 +294,25 @@ class Search:
             if target != self.base and target not in self.found:
                 self._record({**step, second: value2}, [first, second], target)
         return True
+
+    def _step(self, first: str, n: int) -> Step:
+        """The ``n``-th first change of ``first``, settled as the pair bounds read it."""
+        if (first, n) not in self._steps:
+            changed = self.near.changed(self._kept[(first, n)])
+            self._steps[(first, n)] = Step(self.index, self.base[0], self._singles[(first, n)], changed)
+        return self._steps[(first, n)]
+
+    def _keeps_all(self, first: str, second: str) -> bool:
+        """For two questions that share no rule: whether no value of ``second`` changes the verdict from any step
+        of ``first`` that keeps it (``Composition.keeps_all``), settled once for all those steps."""
+        if (first, second) not in self._unmoved:
+            if first not in self._kept_steps:
+                steps = [self._step(first, n) for n, value in enumerate(self._base_values[first])
+                         if self._single_verdict(first, n, value) == self.base]
+                self._kept_steps[first] = Steps(steps, self.base[0], self.index.form_order)
+            self._unmoved[(first, second)] = self.composition.keeps_all(self._kept_steps[first],
+                                                                        self._profile(second))
+        return self._unmoved[(first, second)]
 
     def _facts_of(self, first: str, n: int) -> dict[str, Any]:
         """What the rules read of a step's settled answers (kept for the step being searched; not to be changed)."""
