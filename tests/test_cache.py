@@ -135,3 +135,80 @@ def test_the_cache_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_an_unchecked_load_neither_reads_nor_writes_the_cache(toy_root: Path, cache_folder: Path) -> None:
     load_knowledge_base(toy_root, check=False)
     assert not cache_folder.exists()
+
+
+def test_a_file_changed_while_the_knowledge_base_is_read_is_not_stored_under_the_old_key(
+        toy_root: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key is taken before the files are read: a file saved in between must not leave its new
+    content stored under the old content's key (it would be served until the file changed again)."""
+    knowledge = toy_root / "rules" / "knowledge.yaml"
+    original = knowledge.read_text(encoding="utf-8")
+    real = loader._read
+
+    def read_then_edit(root: Path, check: bool):  # type: ignore[no-untyped-def]
+        kb = real(root, check)
+        knowledge.write_text(original + "\n# edited while the knowledge base was read\n", encoding="utf-8")
+        return kb
+
+    monkeypatch.setattr(loader, "_read", read_then_edit)
+    load_knowledge_base(toy_root)
+    assert list(cache_folder.glob("kb-*.pickle")) == []
+    monkeypatch.setattr(loader, "_read", real)
+    load_knowledge_base(toy_root)  # nothing changes now: stored
+    assert len(list(cache_folder.glob("kb-*.pickle"))) == 1
+
+
+def test_an_unreadable_file_beside_the_rules_does_not_stop_the_advisor(toy_root: Path, cache_folder: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    stray = toy_root / "rules" / "NOTES.md"
+    stray.write_text("notes", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == stray:  # as for a file without read permission (a test run as root can read anything)
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert load_knowledge_base(toy_root).questions
+    assert list(cache_folder.glob("kb-*.pickle")) == []  # no key without every file: no cache
+
+
+def test_a_large_stray_file_is_keyed_by_size_and_date_not_read(toy_root: Path, cache_folder: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    big = toy_root / "sheets" / "archive.bin"
+    with big.open("wb") as out:
+        out.truncate(cache.HASHED_BYTES + 1)  # sparse: nothing is written
+    key = cache.cache_key(toy_root)
+    read_sizes: list[int] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read_sizes.append(self.stat().st_size) or real(self))
+    assert cache.cache_key(toy_root) == key
+    assert max(read_sizes) <= cache.HASHED_BYTES
+    big.write_bytes(b"\0" * 10)
+    assert cache.cache_key(toy_root) != key
+
+
+def test_a_pipe_in_place_of_the_cache_file_is_not_opened(toy_root: Path, cache_folder: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    load_knowledge_base(toy_root)
+    (stored,) = cache_folder.glob("kb-*.pickle")
+    stored.unlink()
+    os.mkfifo(stored, 0o600)
+    assert load_knowledge_base(toy_root).questions  # would block forever if the pipe were opened
+
+
+@pytest.mark.parametrize("value", ["non", "no", "false", "0", "OFF", ""])
+def test_a_no_cache_variable_that_says_no_keeps_the_cache(value: str, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("ADVISOR_NO_CACHE", value)
+    assert cache.cache_dir() == tmp_path
+
+
+def test_a_cache_folder_others_may_write_is_not_written(toy_root: Path, cache_folder: Path) -> None:
+    cache_folder.mkdir()
+    cache_folder.chmod(0o777)
+    load_knowledge_base(toy_root)
+    assert list(cache_folder.iterdir()) == []

@@ -29,13 +29,17 @@ from typing import Any
 CACHE_FORMAT = 1
 APP_NAME = "cooperation-advisor"
 HEADER_BYTES = 64  # the key, in hexadecimal, then a newline
+KEEP_CACHE = ("", "0", "non", "no", "false", "off")  # ADVISOR_NO_CACHE values that do not turn it off
+# Files above this size are keyed by size and date, not read: the loader refuses them (1 Mo at most)
+# or never reads them (a stray file beside the rules), and reading gigabytes to hash them would cost more.
+HASHED_BYTES = 1_000_000
 # The modules whose classes and layout the stored objects carry.
 STORED_MODULES = ("models.py", "sheets.py", "base.py", "cache.py")
 
 
 def cache_dir() -> Path | None:
     """The folder of stored knowledge bases, or ``None`` when caching is turned off."""
-    if os.environ.get("ADVISOR_NO_CACHE", "").strip() not in ("", "0"):
+    if os.environ.get("ADVISOR_NO_CACHE", "").strip().lower() not in KEEP_CACHE:
         return None
     chosen = os.environ.get("ADVISOR_CACHE_DIR")
     if chosen:
@@ -48,8 +52,11 @@ def cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / APP_NAME
 
 
-def cache_key(root: Path) -> str:
-    """The key of a data root's knowledge base: its files, the advisor's version and code, Python, pydantic."""
+def cache_key(root: Path) -> str | None:
+    """The key of a data root's knowledge base: its files, the advisor's version and code, Python, pydantic;
+    ``None`` when caching is off or a file cannot be read (the knowledge base is then read from its files)."""
+    if cache_dir() is None:
+        return None
     from pydantic import VERSION
 
     from .. import __version__
@@ -57,12 +64,19 @@ def cache_key(root: Path) -> str:
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
     digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version}|{VERSION}".encode())
-    for name in STORED_MODULES:
-        digest.update((here / name).read_bytes())
-    for folder in ("rules", "sheets"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    try:
+        for name in STORED_MODULES:
+            digest.update((here / name).read_bytes())
+        for folder in ("rules", "sheets"):
+            for path in sorted((root / folder).rglob("*")):
+                if not path.is_file():  # folders, broken links, pipes: the loader reads none of them
+                    continue
+                info = path.stat()
+                content = (path.read_bytes() if info.st_size <= HASHED_BYTES
+                           else f"{info.st_size}|{info.st_mtime_ns}".encode())
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + content + b"\0")
+    except OSError:  # an unreadable file: no cache, and the loader says in French what is wrong, if it matters
+        return None
     return digest.hexdigest()
 
 
@@ -73,13 +87,15 @@ def _file_for(folder: Path, root: Path) -> Path:
 
 def _trusted(path: Path) -> bool:
     """Whether the file and its folder belong to this user and nobody else may write them (POSIX)."""
+    return _owned(path) and _owned(path.parent)
+
+
+def _owned(item: Path) -> bool:
+    """Whether a file or folder belongs to this user and nobody else may write it (always true off POSIX)."""
     if not hasattr(os, "getuid"):
         return True
-    for item in (path, path.parent):
-        info = item.stat()
-        if info.st_uid != os.getuid() or info.st_mode & 0o022:
-            return False
-    return True
+    info = item.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def load(root: Path, key: str) -> Any:
@@ -89,8 +105,10 @@ def load(root: Path, key: str) -> Any:
         return None
     path = _file_for(folder, root)
     try:
+        if not path.is_file() or not _trusted(path):  # checked before opening: a pipe would block
+            return None
         with path.open("rb") as handle:
-            if handle.read(HEADER_BYTES + 1) != key.encode() + b"\n" or not _trusted(path):
+            if handle.read(HEADER_BYTES + 1) != key.encode() + b"\n":
                 return None
             kb = pickle.load(handle)  # noqa: S301 - our own file, checked above: same key, same owner
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign file means: read the YAML
@@ -107,6 +125,8 @@ def save(root: Path, key: str, kb: Any) -> None:
 
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _owned(folder):  # a copy others could replace would never be read: do not write it
+            return
         # Written beside, then renamed: a reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".kb-", suffix=".tmp")
         try:

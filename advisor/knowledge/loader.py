@@ -40,11 +40,13 @@ def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> K
     if not check:
         return _read(base, check)
     key = cache.cache_key(base)
-    kb = cache.load(base, key)
+    kb = cache.load(base, key) if key is not None else None
     if not isinstance(kb, KnowledgeBase) or kb.root != base:
         kb = _read(base, check)
         kb.read_examples()
-        cache.save(base, key, kb)
+        # Stored only if no file changed while it was read: else its key would name other files.
+        if key is not None and cache.cache_key(base) == key:
+            cache.save(base, key, kb)
     return kb
 
 
