@@ -91,3 +91,30 @@ def test_rules_check_fails_cleanly_on_a_knowledge_base_the_engine_cannot_run(tmp
     assert "la forme « bike »" in result.stderr
     assert "plus de 64 tests à la fois" in result.stderr and "erreur 303" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_situation_the_engine_refuses_does_not_refuse_the_next_ones(tmp_path: Path) -> None:
+    """After error 303 the refused session cannot be deleted (durable-rules crashes): the engine sets its host
+    aside and goes on with a new one, so that in a batch only the refused row is in error. In a child
+    process, since a mistake here crashes the interpreter."""
+    import subprocess
+    import sys
+
+    root = too_wide_for_the_engine(tmp_path / "wide")
+    script = f"""
+from advisor import Advisor, EngineError, load_knowledge_base
+advisor = Advisor(load_knowledge_base({str(root)!r}))
+wide = {{f"option_{{n}}": True for n in range({WIDE})}}
+outcomes = []
+for _ in range(3):
+    try:
+        advisor.advise(wide)
+        outcomes.append("answered")
+    except EngineError as err:
+        outcomes.append("refused" if "erreur 303" in str(err) else str(err))
+    outcomes.append(advisor.advise({{"weather": "sunny", "distance_km": 3}}).recommendations[0].form)
+print(outcomes)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(["refused", "bike"] * 3)

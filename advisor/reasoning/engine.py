@@ -11,7 +11,8 @@ Guards against the traps measured in engine-notes.md (numbers refer to its check
 - every pattern carries a ``kind`` equality, so it can never match the session state (12);
 - a fresh ``uuid4`` session per consultation, deleted in ``finally`` (10, 14), and a sink rule in
   each part so that every fact is handled (deleting the session of an unhandled fact crashes the
-  engine); the session of a failed assertion is never deleted (that crashes it too);
+  engine); the session of a failed assertion is never deleted (that crashes it too): its host is
+  set aside and a new one serves the next consultation;
 - each part (ruleset) bounded in size, since durable-rules fails past its own limits (``parts.py``);
 - the definition given to the engine is a copy (15);
 - a lock around each consultation (the C extension holds the GIL anyway), reset in a forked
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 # (segmentation fault, measured), and an unhandled fact in a batch defers actions (engine-notes §2).
 SINK = "sink"
 SINK_PRI = 65535
+MAX_SET_ASIDE = 20  # hosts set aside after refusals before the engine refuses every consultation
 
 # What durable-rules' error codes mean for a rule author (src/rules/rules.h of durable-rules 2.0.28).
 LIMITS = {
@@ -131,7 +133,8 @@ class Engine:
         self._part_of = {rid: part for part, ids in self.parts.items() for rid in ids}
         self._host_class = _host_class(engine)
         self._host = self._new_host(on_part)
-        self._forked = False
+        self._renew = False  # build a new host before the next consultation (after a fork or a refusal)
+        self._set_aside: list[Any] = []
         _ENGINES.add(self)
 
     def _new_host(self, on_part: Callable[[str], None] | None = None) -> Any:
@@ -153,7 +156,7 @@ class Engine:
         parent's host may have been in the middle of a consultation of another thread)."""
         self._lock = threading.Lock()
         self._traces, self._errors, self._interrupted = {}, {}, set()
-        self._forked = True
+        self._renew = True
 
     def cover(self, rules: Iterable[str]) -> frozenset[str]:
         """Every rule consulted along with these (those of their parts)."""
@@ -197,8 +200,8 @@ class Engine:
         with self._lock:
             if self._broken is not None:
                 raise EngineError(self._broken)
-            if self._forked:
-                self._host, self._forked = self._new_host(), False
+            if self._renew:
+                self._host, self._renew = self._new_host(), False
             self._traces[sid] = []
             opened: list[str] = []
             failed = True
@@ -224,11 +227,16 @@ class Engine:
             code = error_code(err)
             if code is None:  # refused before the engine held it (a fact it cannot encode): no session
                 raise EngineError(f"erreur interne du moteur de règles : {err}") from err
-            # A limit hit while matching: deleting that session crashes durable-rules (measured), and
-            # the engine is left unusable, so later consultations are refused instead.
-            self._broken = (f"le moteur de règles n'a pas pu examiner {part_label(part)} : "
-                            f"{limit_text(code)}. Lancez « advisor rules check ».")
-            raise EngineError(self._broken) from err
+            # A limit hit while matching: deleting that session crashes durable-rules (measured). The
+            # host is set aside, never touched nor freed again, and the next consultation gets a new
+            # one, so that one refused situation does not refuse the others (a batch goes on).
+            message = (f"le moteur de règles n'a pas pu examiner {part_label(part)} : "
+                       f"{limit_text(code)}. Lancez « advisor rules check ».")
+            self._set_aside.append(self._host)
+            self._renew = True
+            if len(self._set_aside) >= MAX_SET_ASIDE:  # each holds the whole knowledge base: stop there
+                self._broken = message
+            raise EngineError(message) from err
         opened.append(part)
         if sid in self._interrupted:
             raise KeyboardInterrupt
