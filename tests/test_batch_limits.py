@@ -1,0 +1,34 @@
+"""Batch at its limits: long CSV lines and cells, a full disk, more workers than work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor import KnowledgeBase
+from tests.conftest import TOY_ROOT
+from tests.test_batch import read_csv
+
+# --- long lines and cells ------------------------------------------------------------------------
+
+
+def test_a_csv_line_too_long_is_an_error_row_like_in_json_lines(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "in.csv"
+    source.write_text("id,weather\n" + "".join(f"r{n},sunny\n" for n in range(8))
+                      + "long," + "x" * 300_000 + ",sunny\nlast,sunny\n", encoding="utf-8")
+    result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Ligne 10 : ligne trop longue (plus de 256 Kio)"
+    out = read_csv(tmp_path / "out.csv")
+    assert [r["line"] for r in out] == [str(n) for n in range(2, 12)]
+    assert out[8]["error"] == "ligne trop longue (plus de 256 Kio)" and out[9]["id"] == "last"
+
+
+def test_a_long_cell_within_the_line_limit_is_not_taken_for_an_open_quote(tmp_path: Path, kb: KnowledgeBase,
+                                                                           invoke) -> None:  # type: ignore[no-untyped-def]
+    name = next(q.id for q in kb.questions.values() if q.type == "text")
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,{name}\nlong,{'x' * 200_000}\n", encoding="utf-8")  # over the csv module's 128 Ki
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Ligne 2 : réponse « {name} » : texte trop long"), result.stderr
+    assert "guillemet" not in result.stderr
