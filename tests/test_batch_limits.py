@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from advisor import KnowledgeBase
+import pytest
+
+from advisor import Advisor, KnowledgeBase
+from advisor.batch import run
+from advisor.batch.parallel import CHUNK_ROWS
+from advisor.batch.rows import advise_row
+from advisor.batch.run import batch_to_file
+from advisor.batch.write import RowFormatter
 from tests.conftest import TOY_ROOT
-from tests.test_batch import read_csv
+from tests.test_batch import read_csv, valid_rows, write_jsonl
 
 # --- long lines and cells ------------------------------------------------------------------------
 
@@ -32,3 +41,22 @@ def test_a_long_cell_within_the_line_limit_is_not_taken_for_an_open_quote(tmp_pa
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Ligne 2 : réponse « {name} » : texte trop long"), result.stderr
     assert "guillemet" not in result.stderr
+
+
+# --- more workers asked than work ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("rows", "workers"), [(50, None), (CHUNK_ROWS * 2 + 1, 3), (CHUNK_ROWS * 80, 64)])
+def test_no_more_workers_than_chunks_of_work(tmp_path: Path, toy_kb: KnowledgeBase, toy_advisor: Advisor,
+                                             monkeypatch: pytest.MonkeyPatch, rows: int, workers: int | None) -> None:
+    started: list[int] = []
+
+    def in_workers(root: Path, chunks: Iterator[list[Any]], jobs: int, as_of: Any, text: Any) -> Iterator[Any]:
+        started.append(jobs)  # advised here: only the number of workers matters
+        formatter = RowFormatter(*text)
+        yield from (formatter.formatted(advise_row(toy_advisor, row, None)) for chunk in chunks for row in chunk)
+
+    monkeypatch.setattr(run, "advise_in_workers", in_workers)
+    source = write_jsonl(tmp_path / "in.jsonl", (valid_rows(toy_kb) * rows)[:rows])
+    batch = batch_to_file(toy_advisor, source, tmp_path / "out.csv", jobs=64)
+    assert sum(1 for _ in batch) == rows
+    assert started == ([workers] if workers else []) and batch.plan.jobs == (workers or 1)

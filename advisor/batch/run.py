@@ -89,17 +89,20 @@ def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan, formatter: 
             if probe.done:
                 break
         jobs = probe.jobs(CHUNK_ROWS)
-    if jobs <= 1:
-        for row in rows:
-            yield here(row)
-        return
-    parts = chunks(rows, CHUNK_ROWS)
-    first = next(parts, None)  # a bad header fails here, before any worker starts
-    if first is None:
-        return
-    plan.jobs = jobs
-    text = (formatter.fmt, formatter.delimiter) if formatter is not None else None
-    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs, advisor.as_of, text)
+    if jobs > 1:
+        parts = chunks(rows, CHUNK_ROWS)
+        # A bad header fails here, before any worker starts. No more workers than chunks of work (each
+        # costs a start-up); a single chunk is the whole input, advised here.
+        ahead = list(itertools.islice(parts, jobs))
+        if len(ahead) > 1:
+            plan.jobs = len(ahead)
+            text = (formatter.fmt, formatter.delimiter) if formatter is not None else None
+            yield from advise_in_workers(advisor.kb.root, itertools.chain(ahead, parts), plan.jobs, advisor.as_of,
+                                         text)
+            return
+        rows = itertools.chain.from_iterable(ahead)
+    for row in rows:
+        yield here(row)
 
 
 def _size(path: Path) -> int:
