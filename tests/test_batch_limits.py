@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from advisor.batch.parallel import CHUNK_ROWS
 from advisor.batch.rows import advise_row
 from advisor.batch.run import batch_to_file
 from advisor.batch.write import RowFormatter
+from advisor.files import AtomicFile
 from tests.conftest import TOY_ROOT
 from tests.test_batch import read_csv, valid_rows, write_jsonl
 
@@ -60,3 +64,59 @@ def test_no_more_workers_than_chunks_of_work(tmp_path: Path, toy_kb: KnowledgeBa
     batch = batch_to_file(toy_advisor, source, tmp_path / "out.csv", jobs=64)
     assert sum(1 for _ in batch) == rows
     assert started == ([workers] if workers else []) and batch.plan.jobs == (workers or 1)
+
+
+# --- a full disk ---------------------------------------------------------------------------------
+
+class _FullDisk:
+    """A file stream on a disk that fills up after ``room`` characters: writing, flushing and closing fail."""
+
+    def __init__(self, stream: Any, room: int) -> None:
+        self._stream = stream
+        self._room = room
+
+    def write(self, text: str) -> int:
+        self._room -= len(text)
+        if self._room < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def close(self) -> None:
+        self._stream.close()
+        raise OSError(errno.ENOSPC, "No space left on device")  # the buffer it could not write
+
+
+@pytest.mark.parametrize(("room", "jobs"), [(2_000, "1"), (10**9, "1"), (2_000, "2")],
+                         ids=["while-writing", "at-the-end", "with-workers"])
+def test_a_full_disk_is_a_french_error_and_leaves_no_file(tmp_path: Path, toy_kb: KnowledgeBase,
+                                                          monkeypatch: pytest.MonkeyPatch, invoke, room: int,  # type: ignore[no-untyped-def]
+                                                          jobs: str) -> None:
+    class FullDiskFile(AtomicFile):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.stream = _FullDisk(self.stream, room)
+
+    monkeypatch.setattr(run, "AtomicFile", FullDiskFile)
+    source = write_jsonl(tmp_path / "in.jsonl", (valid_rows(toy_kb) * CHUNK_ROWS * 4)[:CHUNK_ROWS * 4])
+    target = tmp_path / "out.csv"
+    result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(target), "--jobs", jobs)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (f"Erreur : plus de place sur le disque pour écrire {target} : libérez de la place "
+                             "puis relancez.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_any_command_writing_to_a_full_disk_says_so_in_french() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "advisor", "recommend", "--example", "afeji"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == ("Erreur : plus de place sur le disque pour écrire la sortie : libérez de la place puis "
+                           "relancez.\n")

@@ -11,6 +11,7 @@ the first rows are advised here and timed, and workers start only if they repay 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Generator, Iterator
@@ -70,7 +71,8 @@ def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int
     yield from _advised(advisor, read_rows(path, fmt, advisor.kb, info), Plan(jobs, _size(path)), None)
 
 
-def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan, formatter: RowFormatter | None) -> Iterator[Any]:
+def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan,
+             formatter: RowFormatter | None) -> Generator[Any]:
     """Each row advised, in input order: a ``FormattedRow`` with a formatter, else a ``BatchRow``."""
     question = name_question(advisor.kb)
 
@@ -170,9 +172,9 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
     return BatchRun(_write_rows(first, rows, target, formatter, force), info, plan)
 
 
-def _write_rows(first: FormattedRow, rows: Iterator[FormattedRow], target: Path, formatter: RowFormatter,
+def _write_rows(first: FormattedRow, rows: Generator[FormattedRow], target: Path, formatter: RowFormatter,
                 force: bool) -> Generator[FormattedRow]:
-    with AtomicFile(target, force=force) as output:
+    with contextlib.closing(rows), AtomicFile(target, force=force) as output:  # a write error stops the workers too
         write = output.stream.write
         write(formatter.header())
         write(first.text)
