@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -35,13 +36,18 @@ def workers_of(pid: int) -> list[int]:
 
 @linux_only
 def test_a_worker_killed_stops_the_batch_with_a_french_error_and_no_file(tmp_path: Path) -> None:
-    proc, target = start_batch(tmp_path, "2", group=False)
+    proc, target = start_batch(tmp_path, "2", group=True)
     deadline = time.monotonic() + 60
     while not (workers := workers_of(proc.pid)):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.02)
     os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer does
-    out, err = proc.communicate(timeout=60)  # it used to wait for the lost rows forever
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it used to wait for the lost rows forever: leave no process behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the batch waited forever for the rows of the worker killed")
     assert proc.returncode == 2, err
     assert "un processus de calcul s'est arrêté brutalement (mémoire insuffisante ?)" in err
     assert "--jobs 1" in err and "Traceback" not in err and "Error" not in err
