@@ -9,6 +9,7 @@ folder. May import ``advisor.errors`` and ``advisor.knowledge``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -27,6 +28,8 @@ from .knowledge.text import description_problem, tidy_lines
 if TYPE_CHECKING:
     from .knowledge.base import KnowledgeBase
 
+# A full disk, or a full quota: the person can free space and try again.
+DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 MAX_FILE_BYTES = MAX_DATA_FILE_BYTES  # an answers file (1 Mo); a real one is a few kilobytes
 ANSWERS_FILE_KEYS = ("answers", "description", "knowledge_base_version")
 
@@ -289,6 +292,8 @@ class AtomicFile:
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         if kind is not None:
             self.discard()
+            if isinstance(error, OSError) and error.errno in DISK_FULL:
+                raise disk_full(self.path) from None
             return
         try:
             self.stream.flush()
@@ -296,13 +301,24 @@ class AtomicFile:
             self.stream.close()
             os.replace(self._tmp, self.path)
         except OSError as err:
-            self._tmp.unlink(missing_ok=True)
+            self.discard()
+            if err.errno in DISK_FULL:
+                raise disk_full(self.path) from None
             raise OutputError(f"impossible d'écrire {self.path} ({err.strerror}).") from None
 
     def discard(self) -> None:
-        """Close and delete the temporary file (also safe from a signal handler)."""
-        self.stream.close()
-        self._tmp.unlink(missing_ok=True)
+        """Close and delete the temporary file (also safe from a signal handler, and on a full disk)."""
+        try:
+            self.stream.close()
+        except OSError:  # what is left in the buffer cannot be written (disk full), and is not wanted
+            pass
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def disk_full(target: Path | str) -> OutputError:
+    """The error for a full disk (or quota) while writing ``target`` (a file, or « la sortie »)."""
+    return OutputError(f"plus de place sur le disque pour écrire {target} : libérez de la place puis relancez.")
 
 
 def write_atomic(path: Path, data: str | bytes, *, force: bool = True) -> None:

@@ -241,14 +241,14 @@ def test_an_unclosed_quote_is_reported_with_the_lines_it_swallowed(tmp_path, toy
 def test_a_huge_unclosed_cell_is_cut_and_the_rest_read(tmp_path, toy_kb, invoke):
     single = next(q for q in toy_kb.questions.values() if q.type == "single")
     ok = single.choices[0].id
-    filler = "".join(f"r{n},{ok}{' ' * 100}\n" for n in range(2000))  # over the 128 Kio cell limit
+    filler = "".join(f"r{n},{ok}{' ' * 100}\n" for n in range(3000))  # over the 256 Kio cell limit
     source = tmp_path / "in.csv"
     source.write_text(f"id,{single.id}\nx,\"{ok}\n{filler}last,{ok}\n", encoding="utf-8")
     result = invoke("--data-dir", str(TOY_ROOT), "batch", str(source), "-o", str(tmp_path / "out.csv"))
     assert result.exit_code == 2
     assert result.stderr.startswith("Ligne 2 : guillemet ouvert et jamais fermé")
     out = read_csv(tmp_path / "out.csv")
-    assert out[0]["line"] == "2" and out[-1]["id"] == "last" and out[-1]["line"] == str(2000 + 3)
+    assert out[0]["line"] == "2" and out[-1]["id"] == "last" and out[-1]["line"] == str(3000 + 3)
     assert all(not r["error"] for r in out[1:])
 
 

@@ -258,6 +258,9 @@ def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase, info: InputInfo) -> 
     while header and not header[-1]:
         header.pop()  # spreadsheets add empty columns after the last one (« ;; » at the end)
     _check_header(path, header_line, header, kb)
+    # The csv module refuses fields over 128 Ki characters, which a line may well hold: a field can then
+    # only outgrow the line limit by running over several lines (a quote never closed).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
     reader = csv.reader(source, dialect)
     while True:
         start = lines.number + 1
@@ -271,7 +274,9 @@ def _csv_rows(path: Path, lines: _Lines, kb: KnowledgeBase, info: InputInfo) -> 
             yield InputRow(start, None, why, offset=lines.offset)
             continue
         if not any(cell.strip() for cell in cells):
-            lines.problem(start, lines.number)
+            problem = lines.problem(start, lines.number)  # a line too long is read as a blank one
+            if problem:
+                yield InputRow(start, None, problem, offset=lines.offset)
             continue
         while len(cells) > len(header) and not cells[-1].strip():
             cells.pop()

@@ -11,6 +11,7 @@ the first rows are advised here and timed, and workers start only if they repay 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Generator, Iterator
@@ -70,7 +71,8 @@ def run_batch(advisor: Advisor, path: Path, fmt: Format | None = None, jobs: int
     yield from _advised(advisor, read_rows(path, fmt, advisor.kb, info), Plan(jobs, _size(path)), None)
 
 
-def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan, formatter: RowFormatter | None) -> Iterator[Any]:
+def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan,
+             formatter: RowFormatter | None) -> Generator[Any]:
     """Each row advised, in input order: a ``FormattedRow`` with a formatter, else a ``BatchRow``."""
     question = name_question(advisor.kb)
 
@@ -89,17 +91,20 @@ def _advised(advisor: Advisor, rows: Iterator[InputRow], plan: Plan, formatter: 
             if probe.done:
                 break
         jobs = probe.jobs(CHUNK_ROWS)
-    if jobs <= 1:
-        for row in rows:
-            yield here(row)
-        return
-    parts = chunks(rows, CHUNK_ROWS)
-    first = next(parts, None)  # a bad header fails here, before any worker starts
-    if first is None:
-        return
-    plan.jobs = jobs
-    text = (formatter.fmt, formatter.delimiter) if formatter is not None else None
-    yield from advise_in_workers(advisor.kb.root, itertools.chain([first], parts), jobs, advisor.as_of, text)
+    if jobs > 1:
+        parts = chunks(rows, CHUNK_ROWS)
+        # A bad header fails here, before any worker starts. No more workers than chunks of work (each
+        # costs a start-up); a single chunk is the whole input, advised here.
+        ahead = list(itertools.islice(parts, jobs))
+        if len(ahead) > 1:
+            plan.jobs = len(ahead)
+            text = (formatter.fmt, formatter.delimiter) if formatter is not None else None
+            yield from advise_in_workers(advisor.kb.root, itertools.chain(ahead, parts), plan.jobs, advisor.as_of,
+                                         text)
+            return
+        rows = itertools.chain.from_iterable(ahead)
+    for row in rows:
+        yield here(row)
 
 
 def _size(path: Path) -> int:
@@ -167,9 +172,9 @@ def batch_to_file(advisor: Advisor, source: Path, target: Path, *, source_format
     return BatchRun(_write_rows(first, rows, target, formatter, force), info, plan)
 
 
-def _write_rows(first: FormattedRow, rows: Iterator[FormattedRow], target: Path, formatter: RowFormatter,
+def _write_rows(first: FormattedRow, rows: Generator[FormattedRow], target: Path, formatter: RowFormatter,
                 force: bool) -> Generator[FormattedRow]:
-    with AtomicFile(target, force=force) as output:
+    with contextlib.closing(rows), AtomicFile(target, force=force) as output:  # a write error stops the workers too
         write = output.stream.write
         write(formatter.header())
         write(first.text)

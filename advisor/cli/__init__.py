@@ -124,6 +124,11 @@ class AdvisorGroup(click.Group):
                        "avec ses dépendances : pip install -e . (depuis le dossier du projet).", err=True)
             ctx.exit(EXIT_INTERNAL)
         except Exception as err:  # noqa: BLE001 - the one place where anything unexpected is reported
+            from ..files import DISK_FULL, disk_full
+
+            if isinstance(err, OSError) and err.errno in DISK_FULL:  # ``advisor recommend > /dev/full``
+                click.echo(f"Erreur : {disk_full(err.filename or 'la sortie')}", err=True)
+                ctx.exit(EXIT_USER)
             if os.environ.get("ADVISOR_DEBUG"):
                 traceback.print_exc()
             click.echo(f"Erreur interne ({type(err).__name__}) : {err}. Relancez avec ADVISOR_DEBUG=1 pour le "

@@ -18,6 +18,7 @@ from ..batch.read import CP1252_NOTE, FORMATS
 from ..batch.rows import Summary
 from ..batch.run import batch_to_file
 from ..batch.write import FormattedRow
+from ..errors import AdvisorError
 from ..wording import format_number
 from . import EXIT_INTERRUPTED, EXIT_USER, State, cli, pass_state
 from .options import date_option
@@ -76,24 +77,30 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
                     _report(row, summary.failed, advance is not None)
                 if advance is not None:
                     advance(summary.processed, row.offset)
-        except _Stopped as stop:
+        except (_Stopped, AdvisorError) as stop:
+            # A worker lost after a signal was stopped by the same signal (sent to the whole process group).
+            signum = stop.signum if isinstance(stop, _Stopped) else interrupted()
+            if not signum:
+                raise
             rows.close()  # deletes the temporary file, stops the workers
             state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
-            how = "Arrêté (signal de fin)" if stop.signum == signal.SIGTERM else "Interrompu"
-            click.echo(f"\n{how} après {format_number(summary.processed)} structure(s) : {output_file} "
-                       f"{state_of_output}.", err=True)
-            raise click.exceptions.Exit(EXIT_TERMINATED if stop.signum == signal.SIGTERM
-                                        else EXIT_INTERRUPTED) from None
+            how = {signal.SIGINT: "Interrompu", signal.SIGTERM: "Arrêté (signal de fin)"}.get(
+                signum, "Arrêté (terminal fermé)")
+            click.echo(f"\n{how} après {_structures(summary.processed)} : {output_file} {state_of_output}.", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum) from None
     click.echo(_summary_text(summary, output_file, rows.notes))
     if summary.failed:
         raise click.exceptions.Exit(EXIT_USER)
 
 
-EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process stopped by SIGTERM
+# Signals that ask the batch to stop: Ctrl-C, the system (SIGTERM) and a closed terminal (SIGHUP, where
+# the platform has it). Stopped by one of the last two, it exits with 128 + the signal, as a shell
+# reports it (143, 129).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _Stopped(Exception):
-    """Ctrl-C or SIGTERM asked the batch to stop (``signum`` says which)."""
+    """Ctrl-C, SIGTERM or SIGHUP asked the batch to stop (``signum`` says which)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -155,14 +162,14 @@ def _duration(seconds: float) -> str:
 
 @contextlib.contextmanager
 def _interruptible(at_once: Callable[[], bool] = lambda: False) -> Iterator[Callable[[], int]]:
-    """Turn Ctrl-C (SIGINT) and SIGTERM into a flag checked between structures; yields the signal seen (or 0).
+    """Turn Ctrl-C (SIGINT), SIGTERM and SIGHUP into a flag checked between structures; yields the signal seen (or 0).
 
     A KeyboardInterrupt raised inside the rules engine would be caught by durable-rules and
     reported as an engine error on one line; a flag lets the current structure finish and the
     batch stop cleanly (no output, temporary file removed). A second signal stops at once. With
     workers (``at_once()`` true when the signal comes), the engine no longer runs in this process
-    and the workers may have been stopped by the same SIGTERM: a SIGTERM stops at once, so that no
-    result is waited for in vain.
+    and the workers may have been stopped by the same SIGTERM or SIGHUP: these stop at once, so that
+    no result is waited for in vain.
     """
     if threading.current_thread() is not threading.main_thread():
         yield lambda: 0
@@ -171,10 +178,10 @@ def _interruptible(at_once: Callable[[], bool] = lambda: False) -> Iterator[Call
 
     def handler(signum: int, frame: Any) -> None:
         hits.append(signum)
-        if len(hits) > 1 or (signum == signal.SIGTERM and at_once()):
-            raise _Stopped(signum) if signum == signal.SIGTERM else KeyboardInterrupt
+        if len(hits) > 1 or (signum != signal.SIGINT and at_once()):
+            raise _Stopped(signum) if signum != signal.SIGINT else KeyboardInterrupt
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
         yield lambda: hits[0] if hits else 0
     finally:
@@ -194,8 +201,12 @@ def _report(row: FormattedRow, count: int, bar: bool) -> None:
         click.echo(f"{clear}Autres erreurs non affichées : voir la colonne « error » du fichier de sortie.", err=True)
 
 
+def _structures(count: int) -> str:
+    """« 1 structure », « 4 449 structures »."""
+    return f"{format_number(count)} structure{'s' if count > 1 else ''}"
+
+
 def _summary_text(summary: Summary, output: Path, notes: tuple[str, ...] = ()) -> str:
-    done = f"{format_number(summary.processed)} structure{'s' if summary.processed > 1 else ''} " \
-           f"traitée{'s' if summary.processed > 1 else ''}"
+    done = f"{_structures(summary.processed)} traitée{'s' if summary.processed > 1 else ''}"
     read = " (entrée lue en Windows-1252 : voir la remarque ci-dessus)" if CP1252_NOTE in notes else ""
     return f"{done}, {format_number(summary.failed)} en erreur. Résultats : {output}{read}"
