@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from advisor import Advisor, KnowledgeBase, load_knowledge_base  # noqa: E402
-from advisor.knowledge.models import UNKNOWN, Question  # noqa: E402
+from advisor.reasoning.capacity import random_value  # noqa: E402
 from advisor.reasoning.conditions import evaluate  # noqa: E402
 
 
@@ -98,26 +98,6 @@ def random_answers(kb: KnowledgeBase, rng: random.Random, unknown_rate: float = 
         if rng.random() < 0.8:
             answers[question.id] = random_value(question, rng, unknown_rate)
     return answers
-
-
-def random_value(question: Question, rng: random.Random, unknown_rate: float = 0.1) -> Any:
-    """A random value the question accepts (normalised form)."""
-    if question.allow_unknown and rng.random() < unknown_rate:
-        return UNKNOWN
-    ids = [c.id for c in question.choices]
-    match question.type:
-        case "single":
-            return rng.choice(ids)
-        case "multiple":
-            return [i for i in ids if rng.random() < 0.3] or [rng.choice(ids)]
-        case "boolean":
-            return rng.random() < 0.5
-        case "number":
-            low = question.min if question.min is not None else 0
-            high = question.max if question.max is not None else low + 1000
-            return rng.randint(low, min(high, low + 100_000))
-        case _:
-            return f"Structure {rng.randint(1, 99_999)}"
 
 
 def write_structures(kb: KnowledgeBase, path: Path, count: int, seed: int = 1) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from advisor import Advisor, KnowledgeBase
-from advisor.knowledge.models import UNKNOWN, Question
+from advisor.reasoning.capacity import random_value
 from advisor.reasoning.conditions import evaluate
 from advisor.scenarios import load_scenarios, scenario_answers
 
@@ -31,25 +31,6 @@ GENERATED = 160
 LATER = dt.date(2027, 3, 1)  # after the end of the TZCLD experiment: the other side of the horizons
 
 
-def _value(question: Question, rng: random.Random) -> Any:
-    if question.allow_unknown and rng.random() < 0.15:
-        return UNKNOWN
-    ids = [c.id for c in question.choices]
-    match question.type:
-        case "single":
-            return rng.choice(ids)
-        case "multiple":
-            return [i for i in ids if rng.random() < 0.3] or [rng.choice(ids)]
-        case "boolean":
-            return rng.random() < 0.5
-        case "number":
-            low = question.min if question.min is not None else 0
-            high = question.max if question.max is not None else low + 1000
-            return rng.randint(low, min(high, low + 100_000))
-        case _:
-            return f"Structure {rng.randint(1, 999)}"
-
-
 def _generated(kb: KnowledgeBase, rng: random.Random, in_context: bool) -> dict[str, Any]:
     """A situation answered as the questionnaire would (``in_context``), or with follow-ups out of context."""
     answers: dict[str, Any] = {}
@@ -57,7 +38,7 @@ def _generated(kb: KnowledgeBase, rng: random.Random, in_context: bool) -> dict[
         if in_context and question.relevant_if is not None and not evaluate(question.relevant_if, answers):
             continue
         if rng.random() < 0.8:
-            answers[question.id] = _value(question, rng)
+            answers[question.id] = random_value(question, rng, unknown_rate=0.15, names=999)
     return answers
 
 

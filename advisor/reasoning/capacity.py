@@ -54,7 +54,7 @@ def situations(kb: KnowledgeBase, count: int = SITUATIONS, seed: int = 15) -> li
         answers: Answers = {}
         for question in kb.questions.values():
             if relevance.applies(question, answers) and rng.random() < 0.8:
-                answers[question.id] = _value(question, rng)
+                answers[question.id] = random_value(question, rng)
         found.append(answers)
     return found
 
@@ -79,8 +79,10 @@ def _widest(kb: KnowledgeBase, yes: bool) -> Answers:
     return answers
 
 
-def _value(question: Question, rng: random.Random) -> Any:
-    if question.allow_unknown and rng.random() < 0.1:
+def random_value(question: Question, rng: random.Random, unknown_rate: float = 0.1, names: int = 99_999) -> Any:
+    """A random value the question accepts (normalised form): « je ne sais pas » at ``unknown_rate`` where
+    allowed, a few choices of a multiple choice, a number within its bounds, « Structure N » (N ≤ ``names``)."""
+    if question.allow_unknown and rng.random() < unknown_rate:
         return UNKNOWN
     ids = [c.id for c in question.choices]
     match question.type:
@@ -92,10 +94,10 @@ def _value(question: Question, rng: random.Random) -> Any:
             return rng.random() < 0.5
         case "number":
             low = question.min if question.min is not None else 0
-            high = question.max if question.max is not None else low + 100_000
-            return rng.randint(low, high)
+            high = question.max if question.max is not None else low + 1000
+            return rng.randint(low, min(high, low + 100_000))
         case _:
-            return "Structure d'essai"
+            return f"Structure {rng.randint(1, names)}"
 
 
 def prove(kb: KnowledgeBase, count: int, as_of: dt.date, report: Callable[[dict[str, Any]], None]) -> None:
