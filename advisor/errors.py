@@ -41,7 +41,8 @@ class KnowledgeBaseProblems(AdvisorError):
     def __init__(self, problems: Sequence[KnowledgeBaseError]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"- {p}" for p in self.problems)
-        super().__init__(f"La base de connaissances contient {len(self.problems)} problème(s) :\n{lines}")
+        count = len(self.problems)  # raised for two problems or more (a single one is raised alone)
+        super().__init__(f"La base de connaissances contient {count} problème{'s' if count > 1 else ''} :\n{lines}")
 
 
 class AnswerError(AdvisorError):

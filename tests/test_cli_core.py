@@ -208,3 +208,7 @@ def test_the_garbage_collector_runs_again_once_the_knowledge_base_is_loaded(args
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "ADVISOR_NO_CACHE": "1"})
     assert done.stdout.splitlines()[-1] == f"collecting {collecting}", done.stderr[-2000:]
+
+
+def test_an_example_name_in_capitals_is_found(invoke) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("recommend", "--example", "AFEJI", "--format", "json").exit_code == 0

@@ -30,7 +30,7 @@ def score_bar(score: int, best: int) -> str:
 
 
 def _reason_line(reason: Reason, sign: str) -> str:
-    refs = "; ".join(r.label for r in reason.references)
+    refs = " ; ".join(r.label for r in reason.references)
     return f"   {sign} {reason.text}" + (f"\n     Réf. : {refs}" if refs else "")
 
 

@@ -10,6 +10,7 @@ import click
 from ..knowledge.loader import load_knowledge_base
 from ..outputs.rulebook import export_rulebook
 from ..scenarios import check_knowledge_base
+from ..wording import plural
 from . import EXIT_USER, State, cli, pass_state, start_up_done
 from .options import date_option
 
@@ -36,7 +37,7 @@ def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
     for line in report.notes:
         click.echo(line)
     if report.problems:
-        click.echo(f"Erreur : {len(report.problems)} problème(s) dans la base de connaissances :", err=True)
+        click.echo(f"Erreur : {plural(len(report.problems), 'problème')} dans la base de connaissances :", err=True)
         for problem in report.problems:
             click.echo(f"- {problem}", err=True)
         raise click.exceptions.Exit(EXIT_USER)

@@ -125,6 +125,7 @@ class KnowledgeBase:
     def example(self, name: str) -> Example:
         """A packaged example by name; names are looked up, never joined into a path."""
         names = self.example_names()
+        name = name.strip().lower()  # « AFEJI » is « afeji »: example names are lowercase
         if name not in names:
             raise UnknownItemError("exemple inconnu", name, names)
         if name in self._examples:  # read with the knowledge base (kept in its cache)
