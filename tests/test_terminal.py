@@ -268,3 +268,9 @@ def test_no_color_after_the_command_in_a_terminal(tmp_path: Path) -> None:
     assert "\x1b[" in output("recommend", "--example", "afeji", "--no-pager", NO_COLOR="")
     assert "\x1b[" not in output("recommend", "--example", "afeji", "--no-pager", "--no-color", NO_COLOR="")
     assert "\x1b[" not in output("recommend", "--example", "afeji", "--no-pager", NO_COLOR="1")
+
+
+def test_rules_check_says_in_a_terminal_that_the_engine_proof_takes_time(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--data-dir", str(TOY_ROOT), "rules", "check")
+    child.expect_exact("la preuve du moteur peut prendre quelques minutes")
+    child.expect(pexpect.EOF, timeout=300)

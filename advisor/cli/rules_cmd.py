@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -33,6 +34,9 @@ def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
     """
     kb = load_knowledge_base(state.data_dir, check=False)
     start_up_done()
+    if sys.stderr.isatty():  # the engine proof of a large knowledge base can take minutes: say so first
+        click.echo("Vérification en cours : la preuve du moteur peut prendre quelques minutes pour une grande "
+                   "base…", err=True)
     report = check_knowledge_base(kb, scenarios, as_of)
     for line in report.notes:
         click.echo(line)
