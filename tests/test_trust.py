@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -141,8 +142,13 @@ def test_ties_are_shown_as_ties_with_the_question_that_would_separate_them(advis
 @pytest.mark.parametrize("command", [["recommend", "--example", "afeji"], ["memo", "--example", "afeji", "-o", "n.md"],
                                      ["compare", "--example", "afeji"], ["rules", "check"]])
 def test_date_option_is_checked(invoke, command: list[str]) -> None:  # type: ignore[no-untyped-def]
-    result = invoke(*command, "--date", "31/12/2026")
-    assert result.exit_code == 2 and "AAAA-MM-JJ" in result.stderr
+    result = invoke(*command, "--date", "31/13/2026")
+    assert result.exit_code == 2 and "AAAA-MM-JJ ou JJ/MM/AAAA" in result.stderr
+
+
+def test_a_date_can_be_written_the_french_way(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("recommend", "--example", "afeji", "--date", "15/01/2027", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["as_of"] == "2027-01-15"
 
 
 def test_recommend_on_both_sides_of_the_tzcld_horizon(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

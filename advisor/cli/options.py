@@ -22,10 +22,13 @@ DATE_HELP = ("Date de consultation AAAA-MM-JJ : le conseil suit le droit et les 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None or value == "":
         return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ (par exemple 2027-01-15).") from None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):  # ISO, or the French way (15/01/2027)
+        try:
+            return dt.datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ ou JJ/MM/AAAA (par exemple 2027-01-15 "
+                             "ou 15/01/2027).")
 
 
 def date_option(command: F) -> F:
