@@ -181,3 +181,15 @@ def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path: Path, jobs: str, group: boo
     assert "Traceback" not in err and "Error" not in err
     assert target.read_text(encoding="utf-8") == "ancien"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.csv"]
+
+
+def test_standard_input_or_a_pipe_is_refused_with_what_to_do(tmp_path: Path, invoke: Any) -> None:
+    """The start of the input is read twice (format, encoding): a pipe would look empty the second time."""
+    result = invoke("batch", "-", "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 2 and "n'est pas un fichier" in result.stderr and "CSV ou JSON Lines" in result.stderr
+    if hasattr(os, "mkfifo"):
+        pipe = tmp_path / "tube"
+        os.mkfifo(pipe)
+        result = invoke("batch", str(pipe), "-o", str(tmp_path / "out.csv"))
+        assert result.exit_code == 2 and "n'est pas un fichier" in result.stderr
+    assert not (tmp_path / "out.csv").exists()

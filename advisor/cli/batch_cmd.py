@@ -60,6 +60,11 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
     """
     if output_file is None:
         raise click.UsageError("indiquez le fichier de résultats avec -o SORTIE (.jsonl ou .csv).")
+    if str(input_file) == "-" or (input_file.exists() and not input_file.is_file()):
+        # The start of the input is read twice (to recognise its format and encoding): a pipe cannot be.
+        raise click.UsageError(f"« {input_file} » n'est pas un fichier : l'entrée standard ou un tube ne peut pas "
+                               "être lu ici. Enregistrez d'abord les structures dans un fichier CSV ou JSON Lines, "
+                               "puis donnez son nom.")
     advisor = state.advisor.dated(as_of) if as_of else state.advisor
     rows = batch_to_file(advisor, input_file, output_file, source_format=input_fmt, target_format=fmt,
                          force=force, jobs=jobs)
