@@ -212,3 +212,15 @@ def test_the_garbage_collector_runs_again_once_the_knowledge_base_is_loaded(args
 
 def test_an_example_name_in_capitals_is_found(invoke) -> None:  # type: ignore[no-untyped-def]
     assert invoke("recommend", "--example", "AFEJI", "--format", "json").exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "usage"), [
+    (["--help"], " [OPTIONS] COMMANDE [ARGUMENTS]...\n"),
+    (["rules", "--help"], " rules [OPTIONS] COMMANDE [ARGUMENTS]...\n"),
+    (["recommend", "--help"], " recommend [OPTIONS] [FICHIER]\n"),
+    (["rules", "doc", "--help"], " rules doc [OPTIONS] DOSSIER\n"),
+    (["sheets", "export", "--help"], " sheets export [OPTIONS] DOSSIER\n"),
+])
+def test_usage_lines_name_their_arguments_in_french(invoke, args: list[str], usage: str) -> None:  # type: ignore[no-untyped-def]
+    first = invoke(*args).stdout.splitlines()[0] + "\n"
+    assert first.startswith("Utilisation : ") and first.endswith(usage)

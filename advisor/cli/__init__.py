@@ -76,6 +76,9 @@ COMMANDS = {
 }
 
 
+SUBCOMMAND_METAVAR = "COMMANDE [ARGUMENTS]..."  # click's own is in English
+
+
 class AdvisorGroup(click.Group):
     """A click group that loads commands on demand and reports library errors as French one-liners."""
 
@@ -136,7 +139,8 @@ class AdvisorGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=AdvisorGroup, subcommand_metavar=SUBCOMMAND_METAVAR,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="ADVISOR_DATA_DIR",
               help="Dossier de la base de connaissances (contenant rules/ et sheets/). Par défaut : celle "
                    "installée avec le conseiller.")

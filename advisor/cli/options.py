@@ -39,12 +39,12 @@ def date_option(command: F) -> F:
 
 
 def situation_input(required: bool = True) -> Callable[[F], F]:
-    """Add the ``ANSWERS_FILE`` argument and the ``--example [NOM]`` option to a command."""
+    """Add the ``[FICHIER]`` answers-file argument and the ``--example [NOM]`` option to a command."""
     def decorate(command: F) -> F:
         command = click.option(
             "--example", "example", metavar="NOM", is_flag=False, flag_value="", default=None,
             help="Utiliser une situation d'exemple fournie (sans NOM : liste des exemples).")(command)
-        return click.argument("answers_file", required=False,
+        return click.argument("answers_file", required=False, metavar="[FICHIER]",
                               type=click.Path(dir_okay=False, path_type=Path))(command)
     return decorate
 

@@ -12,11 +12,11 @@ from ..knowledge.loader import load_knowledge_base
 from ..outputs.rulebook import export_rulebook
 from ..scenarios import check_knowledge_base
 from ..wording import plural
-from . import EXIT_USER, State, cli, pass_state, start_up_done
+from . import EXIT_USER, SUBCOMMAND_METAVAR, State, cli, pass_state, start_up_done
 from .options import date_option
 
 
-@cli.group()
+@cli.group(subcommand_metavar=SUBCOMMAND_METAVAR)
 def rules() -> None:
     """Outils pour les auteurs de règles."""
 
@@ -50,10 +50,10 @@ def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
 
 
 @rules.command("doc")
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="DOSSIER", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Remplacer les fichiers déjà présents dans le dossier.")
 @pass_state
 def doc(state: State, folder: Path, force: bool) -> None:
-    """Écrit le livre des règles (HTML autonome) dans FOLDER : une page par forme et par question."""
+    """Écrit le livre des règles (HTML autonome) dans DOSSIER : une page par forme et par question."""
     written = export_rulebook(state.advisor.kb, folder, force=force)
     click.echo(f"{len(written)} pages écrites dans {folder} ; ouvrez {folder / 'index.html'} dans un navigateur.")

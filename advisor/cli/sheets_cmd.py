@@ -9,11 +9,11 @@ import click
 
 from ..outputs.render import sheet_body
 from ..outputs.site import export_site
-from . import State, cli, pass_state
+from . import SUBCOMMAND_METAVAR, State, cli, pass_state
 from .console import page, pager_wanted
 
 
-@cli.group()
+@cli.group(subcommand_metavar=SUBCOMMAND_METAVAR)
 def sheets() -> None:
     """Fiches ressources : les lire dans le terminal ou les publier en HTML."""
 
@@ -56,11 +56,11 @@ def show(state: State, sheet_id: str, no_pager: bool) -> None:
 
 
 @sheets.command("export")
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="DOSSIER", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Remplacer les fichiers déjà présents dans le dossier.")
 @pass_state
 def export(state: State, folder: Path, force: bool) -> None:
-    """Écrit un site HTML autonome (index et une page par fiche) dans FOLDER.
+    """Écrit un site HTML autonome (index et une page par fiche) dans DOSSIER.
 
     Le site n'utilise ni script ni ressource externe : il peut être publié tel quel.
     """
