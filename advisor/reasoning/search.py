@@ -266,13 +266,7 @@ class Search:
                 if both:
                     # The pair keeps the step's answers out of the second change's reach, the second change's
                     # out of the first's; the questions both reach are settled again, in question order.
-                    kept = dict(self._kept[(first, n)])
-                    other = self._kept[(second, m)]
-                    for qid in reached:
-                        if qid in other:
-                            kept[qid] = other[qid]
-                        else:
-                            kept.pop(qid, None)
+                    kept = _overlay(dict(self._kept[(first, n)]), self._kept[(second, m)], reached)
                     for qid in ordered_both:
                         if qid in step and applies(questions[qid], kept):
                             kept[qid] = step[qid]
@@ -282,13 +276,8 @@ class Search:
                 else:
                     if facts_copy is None:
                         facts_copy = dict(step_facts)
-                    facts = facts_copy  # the step's answers, with the second change's (reached questions only)
-                    other = self._kept[(second, m)]
-                    for qid in reached:
-                        if qid in other:
-                            facts[qid] = other[qid]
-                        else:
-                            facts.pop(qid, None)
+                    # the step's answers, with the second change's (reached questions only)
+                    facts = _overlay(facts_copy, self._kept[(second, m)], reached)
                 pair = (pair - dropped) | {rid for rid in evaluated if predicates[rid](facts)}
             target = self.advisor.verdict(pair)
             if target != self.base and target not in self.found:
@@ -348,6 +337,16 @@ class Search:
             self._profiles[qid] = self.composition.profile(qid, rules, [
                 self._single(qid, n, value) & rules for n, value in enumerate(self._base_values[qid])])
         return self._profiles[qid]
+
+
+def _overlay(answers: dict[str, Any], other: Mapping[str, Any], questions: Iterable[str]) -> dict[str, Any]:
+    """``answers`` (changed in place, returned) with ``other``'s answers to ``questions`` (none where it has none)."""
+    for qid in questions:
+        if qid in other:
+            answers[qid] = other[qid]
+        else:
+            answers.pop(qid, None)
+    return answers
 
 
 def _hashable(value: Any) -> Any:
