@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
-
 from .errors import AdvisorError, KnowledgeBaseError
 from .knowledge.base import KnowledgeBase
-from .knowledge.models import StrictModel
 from .knowledge.reading import read_yaml, validate
+from .knowledge.records import Record, record, spec
 from .reasoning.advisor import Advisor
 from .reasoning.answers import normalise
 from .reasoning.capacity import check_engine
@@ -29,42 +27,45 @@ from .reasoning.result import Recommendation
 from .wording import delay_text, long_date
 
 
-class Expectation(StrictModel):
+@record
+class Expectation(Record):
     """What a scenario requires of the recommendation."""
 
-    first: str | list[str] | None = Field(default=None, description="Form expected first (or one of a list).")
+    first: str | list[str] | None = spec(default=None, description="Form expected first (or one of a list).")
     variant: str | None = None
-    ranking: list[str] | None = Field(default=None, description="Expected order of the first ranked forms.")
-    not_first: list[str] = Field(default_factory=list)
-    excluded: list[str] = Field(default_factory=list)
-    not_excluded: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list, description="Rule ids of warnings that must be given.")
+    ranking: list[str] | None = spec(default=None, description="Expected order of the first ranked forms.")
+    not_first: list[str] = spec(default_factory=list)
+    excluded: list[str] = spec(default_factory=list)
+    not_excluded: list[str] = spec(default_factory=list)
+    warnings: list[str] = spec(default_factory=list, description="Rule ids of warnings that must be given.")
     confidence: str | None = None
     no_clear_fit: bool | None = None
-    discouraged: list[str] = Field(default_factory=list, description="Forms expected « déconseillées ».")
-    alerts: list[str] = Field(default_factory=list, description="Dated alerts (horizon ids) that must be given.")
-    no_alerts: list[str] = Field(default_factory=list, description="Dated alerts that must not be given.")
-    past: list[str] = Field(default_factory=list, description="Dated alerts expected on their « after » side.")
+    discouraged: list[str] = spec(default_factory=list, description="Forms expected « déconseillées ».")
+    alerts: list[str] = spec(default_factory=list, description="Dated alerts (horizon ids) that must be given.")
+    no_alerts: list[str] = spec(default_factory=list, description="Dated alerts that must not be given.")
+    past: list[str] = spec(default_factory=list, description="Dated alerts expected on their « after » side.")
     robust: bool | None = None
-    tie: list[str] | None = Field(default=None, description="Forms expected tied first.")
+    tie: list[str] | None = spec(default=None, description="Forms expected tied first.")
     audience: str | None = None
 
 
-class Scenario(StrictModel):
+@record
+class Scenario(Record):
     """A situation and the conclusion the advisor must reach."""
 
-    name: str = Field(min_length=10)
+    name: str = spec(min_length=10)
     example: str | None = None
-    as_of: dt.date | None = Field(default=None, description="Consultation date (the file's when omitted).")
-    answers: dict[str, Any] = Field(default_factory=dict)
+    as_of: dt.date | None = spec(default=None, description="Consultation date (the file's when omitted).")
+    answers: dict[str, Any] = spec(default_factory=dict)
     expect: Expectation
 
 
-class ScenarioFile(StrictModel):
+@record
+class ScenarioFile(Record):
     """One file of scenarios, consulted as of a fixed date so that results never depend on the clock."""
 
     as_of: dt.date
-    scenarios: list[Scenario] = Field(min_length=1)
+    scenarios: list[Scenario] = spec(min_length=1)
 
 
 def load_scenarios(folder: Path) -> list[tuple[Path, Scenario]]:

@@ -1,7 +1,7 @@
 """The benchmark's ratios: each figure against a baseline measured in the same run, never a time alone.
 
 - start-up: ``advisor --help`` against ``python -c pass``, ``advisor recommend --example`` against
-  ``advisor --help`` (and the floor no command can go below: importing click, pydantic and durable-rules);
+  ``advisor --help`` (and the floor no advising command can go below: importing click and durable-rules);
 - explanations: ``advise(explain=True)`` against plain ``advise()``, situation by situation;
 - the engine: a consultation against a bare durable-rules consultation of the same fact;
 - growth: a knowledge base ten times larger (generated in a temporary folder) against the real one.
@@ -68,7 +68,7 @@ def bench_start(kb: KnowledgeBase, runs: int) -> list[Figure]:
         help_ = [*cmd, "--help"]
         recommend = [*cmd, "recommend", "--example", example]
         # Imported as the command line starts (collector off, no last collection at exit).
-        floor = [sys.executable, "-c", "import gc; gc.disable(); import advisor.cli, pydantic.main, durable.engine; "
+        floor = [sys.executable, "-c", "import gc; gc.disable(); import advisor.cli, durable.engine; "
                  "gc.freeze()"]
         help_s, base, help_ratio = paired(help_, python, runs, env)
         rec_s, _, rec_ratio = paired(recommend, help_, runs, env)
@@ -80,8 +80,8 @@ def bench_start(kb: KnowledgeBase, runs: int) -> list[Figure]:
         Figure("advisor --help / python -c pass", help_ratio, "×", None, f"{help_s * ms:.0f} ms"),
         Figure(f"advisor recommend --example {example} / advisor --help", rec_ratio, "×", 2.5,
                f"{rec_s * ms:.0f} ms ; base de connaissances lue depuis le cache"),
-        Figure("  plancher : importer click, pydantic et durable-rules / advisor --help", floor_ratio, "×", None,
-               f"{floor_s * ms:.0f} ms : aucune commande qui valide avec pydantic ne descend sous ce rapport"),
+        Figure("  plancher : importer click et durable-rules / advisor --help", floor_ratio, "×", None,
+               f"{floor_s * ms:.0f} ms : aucune commande qui conseille ne descend sous ce rapport"),
         Figure(f"advisor recommend --example {example} sans cache / advisor --help", cold_ratio, "×", None,
                f"{cold_s * ms:.0f} ms ; lecture et validation des fichiers YAML (ADVISOR_NO_CACHE=1)"),
     ]

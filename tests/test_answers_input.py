@@ -187,7 +187,7 @@ def test_an_answers_file_with_a_bad_description_or_version_is_refused(tmp_path: 
 
 
 def test_the_knowledge_base_checks_renamed_and_removed(toy_kb: KnowledgeBase) -> None:
-    from advisor.knowledge.models import Change
+    from advisor.knowledge.meta import Change
 
     broken = toy_kb.meta.model_copy(update={
         "renamed": [Change(question="weather", choice="rainy", to="sunny", since="0.0.1"),

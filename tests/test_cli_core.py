@@ -173,6 +173,21 @@ def test_help_does_not_load_the_engine() -> None:
     assert out.strip().endswith("[]")
 
 
+def test_a_recommendation_from_the_cache_loads_neither_pydantic_nor_yaml(tmp_path: Path) -> None:
+    """Start-up (issue 15): the knowledge base and the results are plain records; pydantic validates files."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from advisor.cli import main\n"
+            "try:\n    main(['recommend', '--example', 'afeji', '--no-pager'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pydantic', 'yaml') if m in sys.modules), file=sys.stderr)")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path), "ADVISOR_NO_CACHE": ""}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            for _ in range(2)]
+    assert runs[0].stderr.strip().endswith("['pydantic', 'yaml']")  # the files are read and validated once
+    assert runs[1].stderr.strip().endswith("[]") and runs[1].stdout == runs[0].stdout
+
+
 def test_ctrl_c_during_a_command_exits_130_without_traceback(invoke, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from advisor.reasoning.advisor import Advisor
 

@@ -27,7 +27,7 @@ from .read import Format, InputInfo, InputRow, format_of, inspect_input, read_ro
 from .rows import BatchRow, advise_row, name_question
 from .write import FormattedRow, RowFormatter
 
-if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load pydantic models
+if TYPE_CHECKING:  # imported lazily: ``advisor batch --help`` must not load the reasoning
     from ..reasoning.advisor import Advisor
 
 

@@ -19,16 +19,8 @@ from typing import Any
 
 from ..errors import KnowledgeBaseError, UnknownItemError
 from .history import version_key
-from .models import (
-    RESERVED_IDS,
-    Condition,
-    Example,
-    Form,
-    Horizon,
-    KnowledgeMeta,
-    Question,
-    Rule,
-)
+from .meta import Example, KnowledgeMeta
+from .models import RESERVED_IDS, Condition, Form, Horizon, Question, Rule
 from .sheets import Sheet
 from .text import match_key
 

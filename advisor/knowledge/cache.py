@@ -6,7 +6,7 @@ it depends on changes. The key of a stored copy covers:
 
 - the content of every file of the data root's ``rules/`` and ``sheets/`` (names and bytes);
 - the advisor's version, the source of the modules whose objects are stored (a changed model is a
-  different pickle), and the Python and pydantic versions.
+  different pickle), and the Python version.
 
 Any other key, an unreadable or damaged file, or a folder that cannot be written means the knowledge
 base is simply read from the YAML files, as without a cache. Where the cache lives:
@@ -34,7 +34,7 @@ KEEP_CACHE = ("", "0", "non", "no", "false", "off")  # ADVISOR_NO_CACHE values t
 # or never reads them (a stray file beside the rules), and reading gigabytes to hash them would cost more.
 HASHED_BYTES = 1_000_000
 # The modules whose classes and layout the stored objects carry.
-STORED_MODULES = ("models.py", "sheets.py", "base.py", "cache.py")
+STORED_MODULES = ("records.py", "models.py", "meta.py", "sheets.py", "base.py", "cache.py")
 
 
 def cache_dir() -> Path | None:
@@ -53,17 +53,15 @@ def cache_dir() -> Path | None:
 
 
 def cache_key(root: Path) -> str | None:
-    """The key of a data root's knowledge base: its files, the advisor's version and code, Python, pydantic;
+    """The key of a data root's knowledge base: its files, the advisor's version and code, Python;
     ``None`` when caching is off or a file cannot be read (the knowledge base is then read from its files)."""
     if cache_dir() is None:
         return None
-    from pydantic import VERSION
-
     from .. import __version__
 
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version}|{VERSION}".encode())
+    digest.update(f"{CACHE_FORMAT}|{__version__}|{sys.version}".encode())
     try:
         for name in STORED_MODULES:
             digest.update((here / name).read_bytes())

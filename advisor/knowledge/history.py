@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import Change, KnowledgeMeta
+from .meta import Change, KnowledgeMeta
 
 _SEPARATORS = re.compile(r"([|,])")
 

@@ -5,21 +5,23 @@ The YAML files are read with ``reading.py``; the cross-reference checks are ``Kn
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
-
-from pydantic import Field
 
 from ..errors import KnowledgeBaseError, KnowledgeBaseProblems
 from . import cache
 from .base import KnowledgeBase
-from .models import Form, FormFile, Horizon, Id, KnowledgeMeta, Question, QuestionsFile, Rule
+from .meta import KnowledgeMeta
+from .models import Form, FormFile, Horizon, Id, Question, QuestionsFile, Rule
 from .paths import default_root
+from .records import record, spec
 from .sheets import load_sheets
 
 
+@record
 class _Index(KnowledgeMeta):
-    forms: list[Id] = Field(min_length=1)
+    forms: list[Id] = spec(min_length=1)
 
 
 def load_knowledge_base(root: Path | str | None = None, check: bool = True) -> KnowledgeBase:
@@ -59,7 +61,7 @@ def _read(base: Path, check: bool) -> KnowledgeBase:
         raise KnowledgeBaseError(rules_dir, "dossier des règles introuvable")
     index_path = rules_dir / "knowledge.yaml"
     index = validate(_Index, read_yaml(index_path), index_path)
-    meta = KnowledgeMeta.model_validate(index.model_dump(exclude={"forms"}))
+    meta = KnowledgeMeta(**{item.name: getattr(index, item.name) for item in fields(KnowledgeMeta)})
     sources: dict[str, Path] = {}
 
     q_path = rules_dir / "questions.yaml"

@@ -1,7 +1,8 @@
-"""Pydantic models of the knowledge base files (``rules/*.yaml``), validated with extra="forbid".
+"""Models of the knowledge base files (``rules/*.yaml``): plain records that pydantic validates (``records.py``).
 
-These models only describe the *shape* of the data. Cross-references (a rule on an unknown
-question, a variant that does not exist…) are checked in ``knowledge/base.py``.
+Unknown keys are errors and values are not coerced. These models only describe the *shape* of the
+data. Cross-references (a rule on an unknown question, a variant that does not exist…) are checked
+in ``knowledge/base.py``.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from .records import Check, Record, record, spec
 
+StrictBool = Annotated[bool, Check(strict=True)]
+StrictInt = Annotated[int, Check(strict=True)]
+StrictStr = Annotated[str, Check(strict=True)]
 # Ids are plain snake_case; "__" is reserved for the engine's fact encoding, and the
 # engine treats "id", "sid" and "kind" as identity fields (engine-notes §2).
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=60)]
-RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=100)]
-Text = Annotated[str, Field(min_length=1)]
-Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+Id = Annotated[str, Check(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=60)]
+RuleId = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=100)]
+Text = Annotated[str, Check(min_length=1)]
+Url = Annotated[str, Check(pattern=r"^https?://\S+$")]
 Scalar = StrictBool | StrictInt | StrictStr
 
 UNKNOWN = "unknown"  # the answer « je ne sais pas », as stored in answers and files
@@ -25,16 +29,11 @@ RESERVED_IDS = frozenset({"id", "sid", "kind", UNKNOWN, AS_OF})
 Confidence = Literal["forte", "moyenne", "faible"]
 
 
-class StrictModel(BaseModel):
-    """Base for every knowledge-base model: unknown keys are errors, values are not coerced."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
-
-
 SourceKind = Literal["texte_officiel", "administration", "reseau", "presse", "autre"]
 
 
-class Reference(StrictModel):
+@record
+class Reference(Record):
     """A source that backs a rule: its kind (only ``texte_officiel`` is shown as an official text),
     the original publisher's address, and the day someone last checked it."""
 
@@ -51,23 +50,24 @@ LOGIC_OPERATORS = ("all", "any", "not")
 _OPERATOR_FIELDS = tuple((name, name + "_" if name in ("is", "in") else name) for name in VALUE_OPERATORS)
 
 
-class Condition(StrictModel):
+@record
+class Condition(Record):
     """One node of the condition language shared by rules and question relevance.
 
     Either a logical node (``all``, ``any``, ``not``) or a test on one question
     (``question`` plus exactly one operator).
     """
 
-    all: list[Condition] | None = Field(default=None, min_length=1)
-    any: list[Condition] | None = Field(default=None, min_length=1)
-    not_: Condition | None = Field(default=None, alias="not")
+    all: list[Condition] | None = spec(default=None, min_length=1)
+    any: list[Condition] | None = spec(default=None, min_length=1)
+    not_: Condition | None = spec(default=None, alias="not")
     question: str | None = None
-    is_: Scalar | None = Field(default=None, alias="is")
+    is_: Scalar | None = spec(default=None, alias="is")
     is_not: Scalar | None = None
-    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    in_: list[Scalar] | None = spec(default=None, alias="in", min_length=1)
     contains: StrictStr | None = None
-    contains_any: list[StrictStr] | None = Field(default=None, min_length=1)
-    contains_all: list[StrictStr] | None = Field(default=None, min_length=1)
+    contains_any: list[StrictStr] | None = spec(default=None, min_length=1)
+    contains_all: list[StrictStr] | None = spec(default=None, min_length=1)
     lt: StrictInt | None = None
     lte: StrictInt | None = None
     gt: StrictInt | None = None
@@ -76,11 +76,10 @@ class Condition(StrictModel):
     count_lte: StrictInt | None = None
     answered: StrictBool | None = None
     unknown: StrictBool | None = None
-    date_before: dt.date | None = Field(default=None, description="The consultation date is before this day.")
-    date_from: dt.date | None = Field(default=None, description="The consultation date is this day or later.")
+    date_before: dt.date | None = spec(default=None, description="The consultation date is before this day.")
+    date_from: dt.date | None = spec(default=None, description="The consultation date is this day or later.")
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> Condition:
+    def __post_init__(self) -> None:
         logic = [name for name in LOGIC_OPERATORS if self.get(name) is not None]
         ops = self.operators()
         dates = [name for name in DATE_OPERATORS if self.get(name) is not None]
@@ -88,7 +87,7 @@ class Condition(StrictModel):
             if self.question is not None or logic or ops or len(dates) != 1:
                 raise ValueError("un test de date (date_before ou date_from) s'écrit seul : "
                                  "{date_from: 2027-01-01}, à combiner avec all, any ou not")
-            return self
+            return
         if self.question is None:
             if len(logic) != 1 or ops:
                 raise ValueError(
@@ -99,7 +98,6 @@ class Condition(StrictModel):
                 raise ValueError(
                     f"le test sur « {self.question} » doit avoir exactement un opérateur parmi : "
                     + ", ".join(VALUE_OPERATORS) + (f" (reçu : {', '.join(ops)})" if ops else ""))
-        return self
 
     def get(self, name: str) -> Any:
         """Return the value of an operator or logic key by its YAML name (``is``, ``not``…)."""
@@ -144,45 +142,47 @@ class Condition(StrictModel):
         return []
 
 
-class Choice(StrictModel):
+@record
+class Choice(Record):
     """One possible answer; ``aliases``: other names recognised like the label (case and accents aside)."""
 
     id: Id
     label: Text
-    aliases: list[Text] = Field(default_factory=list)
+    aliases: list[Text] = spec(default_factory=list)
 
 
-class NotCovered(StrictModel):
+@record
+class NotCovered(Record):
     """Names of things the advisor knows but does not cover (a kind of structure), and what to say."""
 
-    labels: list[Text] = Field(min_length=1)
+    labels: list[Text] = spec(min_length=1)
     message: Text
 
 
 QuestionType = Literal["single", "multiple", "boolean", "number", "text"]
 
 
-class Question(StrictModel):
+@record
+class Question(Record):
     """A question put to the structure, with its help text and when to ask it."""
 
     id: Id
     type: QuestionType
     text: Text
     help: Text
-    summary: Text = Field(description="Short French noun phrase used in reviews and memos.")
-    choices: list[Choice] = Field(default_factory=list)
-    not_covered: list[NotCovered] = Field(default_factory=list)
+    summary: Text = spec(description="Short French noun phrase used in reviews and memos.")
+    choices: list[Choice] = spec(default_factory=list)
+    not_covered: list[NotCovered] = spec(default_factory=list)
     allow_unknown: bool = False
     optional: bool = False
     relevant_if: Condition | None = None
-    what_if: bool = Field(default=True, description="Whether « what would change » may vary this answer "
+    what_if: bool = spec(default=True, description="Whether « what would change » may vary this answer "
                           "(false for facts about the structure that it cannot change).")
     min: StrictInt | None = None
     max: StrictInt | None = None
     unit: str | None = None
 
-    @model_validator(mode="after")
-    def _choices_fit_type(self) -> Question:
+    def __post_init__(self) -> None:
         has_choices = self.type in ("single", "multiple")
         if has_choices and len(self.choices) < 2:
             raise ValueError(f"une question de type « {self.type} » doit proposer au moins deux choix")
@@ -195,22 +195,14 @@ class Question(StrictModel):
             raise ValueError("« unknown » est réservé à la réponse « je ne sais pas »")
         if (self.min is not None or self.max is not None) and self.type != "number":
             raise ValueError("« min » et « max » ne s'appliquent qu'aux questions de type « number »")
-        return self
 
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with this id, if any."""
         return next((c for c in self.choices if c.id == choice_id), None)
 
 
-class Audience(StrictModel):
-    """Who is answering (a collectivity, a company…), told from the answers, so texts can address them."""
-
-    id: Id
-    label: Text
-    when: Condition
-
-
-class Variant(StrictModel):
+@record
+class Variant(Record):
     """A variant of a cooperation form (e.g. GME solidaire)."""
 
     id: Id
@@ -218,14 +210,8 @@ class Variant(StrictModel):
     description: Text
 
 
-class Criterion(StrictModel):
-    """One line of the side-by-side comparison of forms."""
-
-    id: Id
-    label: Text
-
-
-class Form(StrictModel):
+@record
+class Form(Record):
     """A cooperation form that the advisor can recommend."""
 
     id: Id
@@ -234,25 +220,23 @@ class Form(StrictModel):
     family: Text
     description: Text
     sheet: Id
-    variants: list[Variant] = Field(default_factory=list)
+    variants: list[Variant] = spec(default_factory=list)
     default_variant: Id | None = None
-    next_steps: list[Text] = Field(default_factory=list)
-    next_steps_for: dict[Id, list[Text]] = Field(
+    next_steps: list[Text] = spec(default_factory=list)
+    next_steps_for: dict[Id, list[Text]] = spec(
         default_factory=dict, description="Next steps for an audience (its id) instead of ``next_steps``.")
-    comparison: dict[str, Text] = Field(default_factory=dict)
-    conditions: list[Id] = Field(default_factory=list, description=(
+    comparison: dict[str, Text] = spec(default_factory=dict)
+    conditions: list[Id] = spec(default_factory=list, description=(
         "Questions whose answer is a condition of the form: « je ne sais pas » there makes the verdict "
         "depend on it and lowers confidence."))
 
-    @model_validator(mode="after")
-    def _variants_consistent(self) -> Form:
+    def __post_init__(self) -> None:
         ids = [v.id for v in self.variants]
         if len(ids) != len(set(ids)):
             raise ValueError("deux variantes portent le même identifiant")
         if self.default_variant is not None and self.default_variant not in ids:
             raise ValueError(f"la variante par défaut « {self.default_variant} » n'est pas déclarée "
                              f"(variantes : {', '.join(ids) or 'aucune'})")
-        return self
 
     def variant(self, variant_id: str) -> Variant | None:
         """The variant with this id, if any."""
@@ -263,26 +247,26 @@ Effect = Literal["supports", "weakens", "excludes", "selects_variant", "warns"]
 SCORED_EFFECTS = ("supports", "weakens", "selects_variant")
 
 
-class Rule(StrictModel):
+@record
+class Rule(Record):
     """A rule of reasoning about one form: when it holds, what it does, why, and on what basis."""
 
     id: RuleId
     effect: Effect
     when: Condition
     reason: Text
-    weight: StrictInt | None = Field(default=None, ge=1, le=10)
+    weight: StrictInt | None = spec(default=None, ge=1, le=10)
     variant: Id | None = None
-    reason_for: dict[Id, Text] = Field(default_factory=dict,
+    reason_for: dict[Id, Text] = spec(default_factory=dict,
                                        description="The reason for an audience (its id) instead of ``reason``.")
-    claims: list[Condition] | None = Field(default=None, description=(
+    claims: list[Condition] | None = spec(default=None, description=(
         "What the reason says of the answers, when the condition alone does not imply it (an ``any`` or "
         "a ``not``): each must hold whenever the reason is shown."))
-    cap: Confidence | None = Field(default=None, description="Confidence of the form is at most this when it fires.")
-    references: list[Reference] = Field(default_factory=list)
-    next_steps: list[Text] = Field(default_factory=list)
+    cap: Confidence | None = spec(default=None, description="Confidence of the form is at most this when it fires.")
+    references: list[Reference] = spec(default_factory=list)
+    next_steps: list[Text] = spec(default_factory=list)
 
-    @model_validator(mode="after")
-    def _fields_fit_effect(self) -> Rule:
+    def __post_init__(self) -> None:
         if self.effect in SCORED_EFFECTS and self.weight is None:
             raise ValueError(f"l'effet « {self.effect} » demande un poids (« weight », entier de 1 à 10)")
         if self.effect not in SCORED_EFFECTS and self.weight is not None:
@@ -293,14 +277,14 @@ class Rule(StrictModel):
             raise ValueError(f"l'effet « {self.effect} » porte sur la forme entière : retirez « variant »")
         if self.cap is not None and self.effect not in ("weakens", "warns"):
             raise ValueError("« cap » (plafond de confiance) ne s'emploie qu'avec les effets « weakens » et « warns »")
-        return self
 
     def text_for(self, audience: str | None) -> str:
         """The reason addressed to this audience (the general one when it has none of its own)."""
         return self.reason_for.get(audience, self.reason) if audience else self.reason
 
 
-class Horizon(StrictModel):
+@record
+class Horizon(Record):
     """A day when the law or a framework changes, and what to tell a structure on each side of it.
 
     ``before`` and ``after`` may contain ``{date}`` (the day, written out) and ``{delay}`` (« dans
@@ -308,93 +292,29 @@ class Horizon(StrictModel):
     """
 
     id: RuleId
-    date: dt.date = Field(description="The first day of the new state (e.g. 2027-01-01 for an end on 31 December).")
-    what: Text = Field(description="What changes, as a short noun phrase (for maintainers' reports).")
+    date: dt.date = spec(description="The first day of the new state (e.g. 2027-01-01 for an end on 31 December).")
+    what: Text = spec(description="What changes, as a short noun phrase (for maintainers' reports).")
     when: Condition | None = None
     before: Text
     after: Text
-    notice_days: StrictInt = Field(default=366, ge=0)
+    notice_days: StrictInt = spec(default=366, ge=0)
     cap_before: Confidence | None = None
     cap_after: Confidence | None = None
-    source_date: dt.date = Field(description="Date of the newest source the texts rely on.")
-    references: list[Reference] = Field(min_length=1)
+    source_date: dt.date = spec(description="Date of the newest source the texts rely on.")
+    references: list[Reference] = spec(min_length=1)
 
 
-class FormFile(StrictModel):
+@record
+class FormFile(Record):
     """One file of ``rules/forms/``: a form and every rule about it."""
 
     form: Form
-    rules: list[Rule] = Field(min_length=1)
-    horizons: list[Horizon] = Field(default_factory=list)
+    rules: list[Rule] = spec(min_length=1)
+    horizons: list[Horizon] = spec(default_factory=list)
 
 
-class QuestionsFile(StrictModel):
+@record
+class QuestionsFile(Record):
     """``rules/questions.yaml``: the questions, in the order they are asked by default."""
 
-    questions: list[Question] = Field(min_length=1)
-
-
-class Scoring(StrictModel):
-    """Thresholds that turn scores into confidence levels (all in rule-weight points)."""
-
-    strong_score: StrictInt = Field(ge=1)
-    medium_score: StrictInt = Field(ge=1)
-    min_score: StrictInt = Field(ge=1, description="Below this, no form is recommended with confidence.")
-    close_margin: StrictInt = Field(ge=0, description="A top form this close to the second loses a level.")
-
-
-class NoFit(StrictModel):
-    """What to say when no form fits well (the first case whose ``when`` holds; the last has none)."""
-
-    when: Condition | None = None
-    message: Text
-    next_steps: list[Text] = Field(min_length=1)
-
-
-class SheetFormat(StrictModel):
-    """The editorial format every resource sheet must follow (H2 sections in order, minimum length)."""
-
-    min_words: StrictInt = Field(ge=0)
-    form_sections: list[Text] = Field(min_length=1)
-    introduction_sections: list[Text] = Field(min_length=1)
-
-
-class Change(StrictModel):
-    """A question (``choice`` absent) or a choice of ``question``, renamed ``to`` or removed in version ``since``."""
-
-    question: Id
-    choice: Id | None = None
-    to: Id | None = None
-    since: Text
-
-
-class KnowledgeMeta(StrictModel):
-    """``rules/knowledge.yaml``: version, dates and texts that apply to the whole knowledge base."""
-
-    title: Text
-    version: Text
-    facts_checked_on: dt.date
-    facts_as_of: Text
-    scoring: Scoring
-    no_fit: list[NoFit] = Field(min_length=1)
-    stale_after_days: StrictInt = Field(default=183, ge=1, description=(
-        "After this many days since ``facts_checked_on``, every output says the facts may be out of date."))
-    stale_message: Text = Field(description="Shown when the facts are stale; may contain {checked_on}.")
-    audiences: list[Audience] = Field(default_factory=list)
-    horizons: list[Horizon] = Field(default_factory=list)
-    internal_notes: list[Text] = Field(default_factory=list, description=(
-        "Phrases of notes to maintainers that must never reach users (checked by rules check)."))
-    first_steps: list[Text] = Field(min_length=1)
-    disclaimer: Text
-    sheet_format: SheetFormat
-    criteria: list[Criterion] = Field(default_factory=list)
-    mirror_hosts: list[Text] = Field(default_factory=list, description="Document-mirror sites that are not citable.")
-    renamed: list[Change] = Field(default_factory=list)
-    removed: list[Change] = Field(default_factory=list)
-
-
-class Example(StrictModel):
-    """A packaged example situation (an answers file with a description)."""
-
-    description: Text
-    answers: dict[str, Any]
+    questions: list[Question] = spec(min_length=1)

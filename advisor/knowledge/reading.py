@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import KnowledgeBaseError, excerpt
+from .records import Record
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=Record)
 
 
 # libyaml's safe loader when PyYAML was built with it (several times faster); same safety.
@@ -299,15 +300,18 @@ def _where(loc: list[Any]) -> str:
     return f"champ « {path} » : " if path else ""
 
 
+_UNKNOWN_FIELD = "champ inconnu (vérifiez l'orthographe ; voir rules/README.md)"
 _MESSAGES = {
     "missing": "champ obligatoire manquant",
-    "extra_forbidden": "champ inconnu (vérifiez l'orthographe ; voir rules/README.md)",
+    "extra_forbidden": _UNKNOWN_FIELD,
+    "unexpected_keyword_argument": _UNKNOWN_FIELD,
     "string_type": "un texte est attendu",
     "int_type": "un nombre entier est attendu",
     "bool_type": "true ou false est attendu",
     "list_type": "une liste est attendue",
     "dict_type": "un ensemble « clé : valeur » est attendu",
     "model_type": "un ensemble « clé : valeur » est attendu",
+    "dataclass_type": "un ensemble « clé : valeur » est attendu",
     "model_attributes_type": "un ensemble « clé : valeur » est attendu",
     "date_type": "une date AAAA-MM-JJ est attendue",
     "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
@@ -342,7 +346,7 @@ def _french(error: Any) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind in _MESSAGES:
-        return _MESSAGES[kind] + (got if kind != "extra_forbidden" else "")
+        return _MESSAGES[kind] + (got if _MESSAGES[kind] != _UNKNOWN_FIELD else "")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"type de valeur inattendu{got}"
     return f"valeur invalide{got}"

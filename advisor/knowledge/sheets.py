@@ -12,24 +12,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
-
 from ..errors import KnowledgeBaseError
-from .models import Id, SheetFormat, SourceKind, StrictModel, Text, Url
+from .meta import SheetFormat
+from .models import Id, SourceKind, Text, Url
+from .records import Record, record, spec
 
 SHEET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDERS = re.compile(r"\b(TODO|FIXME|XXX|TBD|lorem ipsum)\b|à compléter|a completer", re.IGNORECASE)
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-class SheetVariant(StrictModel):
+@record
+class SheetVariant(Record):
     """A variant covered by the sheet."""
 
     id: Id
     label: Text
 
 
-class LegalBasis(StrictModel):
+@record
+class LegalBasis(Record):
     """A legal text on which the form rests."""
 
     text: Text
@@ -38,7 +40,8 @@ class LegalBasis(StrictModel):
     checked_on: dt.date
 
 
-class Contact(StrictModel):
+@record
+class Contact(Record):
     """A network or body a structure can call."""
 
     name: Text
@@ -46,7 +49,8 @@ class Contact(StrictModel):
     url: Url | None = None
 
 
-class Source(StrictModel):
+@record
+class Source(Record):
     """A source cited by the sheet."""
 
     title: Text
@@ -55,14 +59,16 @@ class Source(StrictModel):
     checked_on: dt.date
 
 
-class Status(StrictModel):
+@record
+class Status(Record):
     """Where the legal framework is changing: what was known, and as of when."""
 
     summary: Text
     as_of: dt.date
 
 
-class SheetMeta(StrictModel):
+@record
+class SheetMeta(Record):
     """The front matter of a sheet."""
 
     id: Id
@@ -70,10 +76,10 @@ class SheetMeta(StrictModel):
     title: Text
     short_title: Text
     family: Text
-    variants: list[SheetVariant] = Field(default_factory=list)
-    legal_bases: list[LegalBasis] = Field(default_factory=list)
-    contacts: list[Contact] = Field(min_length=1)
-    sources: list[Source] = Field(min_length=1)
+    variants: list[SheetVariant] = spec(default_factory=list)
+    legal_bases: list[LegalBasis] = spec(default_factory=list)
+    contacts: list[Contact] = spec(min_length=1)
+    sources: list[Source] = spec(min_length=1)
     checked_on: dt.date
     status: Status | None = None
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
-from pydantic import BaseModel
-
 from ..errors import UnknownItemError
 from ..files import spreadsheet_cell
 from ..knowledge.base import KnowledgeBase
+from ..knowledge.records import Record, record
 from ..reasoning.result import Recommendation
 
 
-class ComparedForm(BaseModel):
+@record
+class ComparedForm(Record):
     """One column of the comparison."""
 
     form: str
@@ -23,7 +23,8 @@ class ComparedForm(BaseModel):
     values: dict[str, str]
 
 
-class Comparison(BaseModel):
+@record
+class Comparison(Record):
     """Criteria (rows) × forms (columns); every value comes from the knowledge base."""
 
     criteria: list[dict[str, str]]

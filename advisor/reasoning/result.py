@@ -1,48 +1,41 @@
-"""The result of a consultation: a JSON-serialisable, explained recommendation."""
+"""The result of a consultation: a JSON-serialisable, explained recommendation.
+
+Plain records (``knowledge/records.py``): the reasoning builds them from values it has already
+checked, and pydantic is imported only to write them as JSON or describe them in a schema.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from ..knowledge.models import Confidence, Reference
+from ..knowledge.records import Record, record, spec
 
 __all__ = ["Confidence"]
 
 
-class Output(BaseModel):
-    """Base of the result models (plain data, safe to serialise).
-
-    The reasoning builds them with ``model_construct`` from values it has already validated, and
-    their validators are built only when first needed (``defer_build``): a command that prints a
-    recommendation as text never builds them. Serialising to JSON builds the serialisers. Lists default
-    to ``[]`` (pydantic copies it for each instance) rather than to a factory, whose signature pydantic
-    inspects at every ``model_construct``.
-    """
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class Reason(Output):
+@record
+class Reason(Record):
     """A rule that fired, as shown to the user."""
 
     rule: str
     text: str
     weight: int | None = None
-    references: list[Reference] = Field(default=[])
+    references: list[Reference] = spec(default_factory=list)
 
 
-class SheetRef(Output):
+@record
+class SheetRef(Record):
     """Where to read more about a form."""
 
     id: str
     title: str
-    path: str = Field(description="Path of the sheet inside the data folder, e.g. sheets/gme.md.")
+    path: str = spec(description="Path of the sheet inside the data folder, e.g. sheets/gme.md.")
 
 
-class RankedForm(Output):
+@record
+class RankedForm(Record):
     """A form still in play, with its score and the reasons for and against it."""
 
     form: str
@@ -54,15 +47,16 @@ class RankedForm(Output):
     variant_reason: Reason | None = None
     score: int
     confidence: Confidence
-    reasons: list[Reason] = Field(default=[], description="Rules that supported the form.")
-    against: list[Reason] = Field(default=[], description="Rules that weakened the form.")
-    warnings: list[Reason] = Field(default=[])
-    unknown_questions: list[str] = Field(default=[],
+    reasons: list[Reason] = spec(default_factory=list, description="Rules that supported the form.")
+    against: list[Reason] = spec(default_factory=list, description="Rules that weakened the form.")
+    warnings: list[Reason] = spec(default_factory=list)
+    unknown_questions: list[str] = spec(default_factory=list,
                                          description="Questions answered « je ne sais pas » that its rules use.")
     sheet: SheetRef
 
 
-class ExcludedForm(Output):
+@record
+class ExcludedForm(Record):
     """A form ruled out, and why."""
 
     form: str
@@ -72,7 +66,8 @@ class ExcludedForm(Output):
     sheet: SheetRef
 
 
-class DiscouragedForm(Output):
+@record
+class DiscouragedForm(Record):
     """A form the answers ask for (a supporting rule holds) whose reasons against outweigh those for.
 
     Shown as « déconseillée », with those reasons: they are the most useful advice.
@@ -82,12 +77,13 @@ class DiscouragedForm(Output):
     label: str
     short_label: str
     score: int
-    reasons: list[Reason] = Field(default=[], description="Rules that supported the form.")
-    against: list[Reason] = Field(default=[], description="Rules that weakened it: the advice.")
+    reasons: list[Reason] = spec(default_factory=list, description="Rules that supported the form.")
+    against: list[Reason] = spec(default_factory=list, description="Rules that weakened it: the advice.")
     sheet: SheetRef
 
 
-class OtherForm(Output):
+@record
+class OtherForm(Record):
     """A form no supporting or excluding rule touched (« sans lien avec vos réponses »)."""
 
     form: str
@@ -96,7 +92,8 @@ class OtherForm(Output):
     sheet: SheetRef
 
 
-class QuestionRef(Output):
+@record
+class QuestionRef(Record):
     """A question named in an explanation."""
 
     question: str
@@ -104,27 +101,30 @@ class QuestionRef(Output):
     text: str
 
 
-class Robustness(Output):
+@record
+class Robustness(Record):
     """Whether the recommended form holds whatever the « je ne sais pas » answers turn out to be."""
 
     robust: bool
-    depends_on: list[QuestionRef] = Field(default=[],
+    depends_on: list[QuestionRef] = spec(default_factory=list,
                                           description="Unknown answers that could change the recommended form.")
 
 
-class Alert(Output):
+@record
+class Alert(Record):
     """A dated alert: a day when the law or a framework changes, seen from the consultation date."""
 
     horizon: str
-    form: str | None = Field(description="The form it concerns (None: the whole situation).")
+    form: str | None = spec(description="The form it concerns (None: the whole situation).")
     date: dt.date
-    past: bool = Field(description="Whether the consultation date is on or after the day.")
-    days: int = Field(description="Days from the consultation date to the day (negative once past).")
+    past: bool = spec(description="Whether the consultation date is on or after the day.")
+    days: int = spec(description="Days from the consultation date to the day (negative once past).")
     text: str
-    references: list[Reference] = Field(default=[])
+    references: list[Reference] = spec(default_factory=list)
 
 
-class Tie(Output):
+@record
+class Tie(Record):
     """Forms ranked first with the same score, and a question whose answer would separate them."""
 
     forms: list[str]
@@ -132,7 +132,8 @@ class Tie(Output):
     question: QuestionRef | None = None
 
 
-class AnswerChange(Output):
+@record
+class AnswerChange(Record):
     """One answer changed in a counterfactual."""
 
     question: str
@@ -143,53 +144,56 @@ class AnswerChange(Output):
     after_label: str
 
 
-class Change(Output):
+@record
+class Change(Record):
     """A smallest change of answers that would change the recommendation (verified by re-running it)."""
 
     changes: list[AnswerChange]
-    form: str | None = Field(description="The form that would then be recommended (None: no clear fit).")
+    form: str | None = spec(description="The form that would then be recommended (None: no clear fit).")
     form_label: str | None = None
     variant: str | None = None
     variant_label: str | None = None
-    statement: str = Field(description="The change stated in French.")
+    statement: str = spec(description="The change stated in French.")
 
 
-class KnowledgeBaseInfo(Output):
+@record
+class KnowledgeBaseInfo(Record):
     """Which knowledge base produced the result."""
 
     title: str
     version: str
     facts_checked_on: dt.date
     facts_as_of: str
-    stale: bool = Field(default=False, description="The facts were checked too long before the consultation date.")
+    stale: bool = spec(default=False, description="The facts were checked too long before the consultation date.")
     stale_message: str | None = None
 
 
-class Recommendation(Output):
+@record
+class Recommendation(Record):
     """Forms ranked best first, with exclusions, warnings and next steps."""
 
-    as_of: dt.date = Field(description="The consultation date: the law as it stands on that day.")
-    audience: str | None = Field(default=None, description="Who answers (an audience id of the knowledge base).")
+    as_of: dt.date = spec(description="The consultation date: the law as it stands on that day.")
+    audience: str | None = spec(default=None, description="Who answers (an audience id of the knowledge base).")
     recommendations: list[RankedForm]
     excluded: list[ExcludedForm]
-    discouraged: list[DiscouragedForm] = Field(default=[])
+    discouraged: list[DiscouragedForm] = spec(default_factory=list)
     other_forms: list[OtherForm]
     tie: Tie | None = None
-    alerts: list[Alert] = Field(default=[], description="Dated alerts, the most urgent first.")
-    warnings: list[Reason] = Field(description="Warnings of the ranked forms, best form first.")
-    next_steps: list[str] = Field(description="Next steps for the top form (or when nothing fits).")
-    first_steps: list[str] = Field(description="Steps any cooperation needs, whatever the form.")
+    alerts: list[Alert] = spec(default_factory=list, description="Dated alerts, the most urgent first.")
+    warnings: list[Reason] = spec(description="Warnings of the ranked forms, best form first.")
+    next_steps: list[str] = spec(description="Next steps for the top form (or when nothing fits).")
+    first_steps: list[str] = spec(description="Steps any cooperation needs, whatever the form.")
     no_clear_fit: bool
     no_fit_message: str | None = None
-    robustness: Robustness = Field(default_factory=lambda: Robustness(robust=True))
-    changes: list[Change] | None = Field(default=None, description="What would change the verdict "
+    robustness: Robustness = spec(default_factory=lambda: Robustness(robust=True))
+    changes: list[Change] | None = spec(default=None, description="What would change the verdict "
                                          "(computed on request: advise(..., explain=True)).")
-    answers: dict[str, Any] = Field(description="The answers used, normalised.")
-    questions: list[str] = Field(default=[],
+    answers: dict[str, Any] = spec(description="The answers used, normalised.")
+    questions: list[str] = spec(default_factory=list,
                                  description="The questions that apply to these answers, in order (answered or not).")
-    ignored_answers: list[str] = Field(default=[],
+    ignored_answers: list[str] = spec(default_factory=list,
                                        description="Answers dropped because their question no longer applies.")
-    unknown_answers: list[str] = Field(default=[])
+    unknown_answers: list[str] = spec(default_factory=list)
     knowledge_base: KnowledgeBaseInfo
 
     @property

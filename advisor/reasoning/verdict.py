@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..knowledge.models import AS_OF, Confidence, Form, Horizon, Rule, Scoring
+from ..knowledge.meta import Scoring
+from ..knowledge.models import AS_OF, Confidence, Form, Horizon, Rule
 from ..wording import delay_text, long_date
 from .answers import Answers, iter_unknown
 from .conditions import predicate
@@ -128,18 +129,18 @@ class Verdict:
             own = [r for r in rules if self.kb.rule_form[r.id] == form.id]
             blockers = [r for r in own if r.effect == "excludes"]
             if blockers:
-                excluded.append(ExcludedForm.model_construct(
+                excluded.append(ExcludedForm(
                     form=form.id, label=form.label, short_label=form.short_label,
                     reasons=[_reason(r, audience) for r in blockers], sheet=self._sheet(form)))
             elif any(r.effect == "supports" for r in own) and _score(own) > 0:
                 ranked.append(self._rank(form, own, unknown, audience))
             elif any(r.effect == "supports" for r in own):  # asked for, but the reasons against outweigh
-                discouraged.append(DiscouragedForm.model_construct(
+                discouraged.append(DiscouragedForm(
                     form=form.id, label=form.label, short_label=form.short_label, score=_score(own),
                     reasons=_sorted_reasons(own, "supports", audience),
                     against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
-                others.append(OtherForm.model_construct(form=form.id, label=form.label, short_label=form.short_label,
+                others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
                                                         sheet=self._sheet(form)))
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
         alerts = self._alerts(facts, as_of, {f.form for f in ranked} | {f.form for f in discouraged})
@@ -158,17 +159,17 @@ class Verdict:
         meta = self.kb.meta
         stale = (as_of - meta.facts_checked_on).days > meta.stale_after_days
         stale_message = meta.stale_message.format(checked_on=long_date(meta.facts_checked_on)) if stale else None
-        return Recommendation.model_construct(
+        return Recommendation(
             as_of=as_of, audience=audience,
             recommendations=ranked, excluded=excluded, discouraged=discouraged, other_forms=others,
-            tie=(Tie.model_construct(forms=[f.form for f in tied], labels=[f.label for f in tied])
+            tie=(Tie(forms=[f.form for f in tied], labels=[f.label for f in tied])
                  if len(tied) > 1 else None),
             alerts=alerts, warnings=[w for f in ranked for w in f.warnings],
             next_steps=next_steps, first_steps=list(meta.first_steps),
             no_clear_fit=no_fit, no_fit_message=fallback.message if no_fit else None,
             robustness=robustness,
             answers=dict(answers), questions=questions, ignored_answers=dropped, unknown_answers=unknown,
-            knowledge_base=KnowledgeBaseInfo.model_construct(
+            knowledge_base=KnowledgeBaseInfo(
                 title=meta.title, version=meta.version, facts_checked_on=meta.facts_checked_on,
                 facts_as_of=meta.facts_as_of, stale=stale,
                 stale_message=stale_message),
@@ -223,7 +224,7 @@ class Verdict:
         touched = set().union(*(r.when.questions() for r in self.kb.rules_of(form.id)))
         unknown_here = [q for q in unknown if q in touched]
         level = _level(score, self.kb.meta.scoring) - (1 if unknown_here else 0)
-        return RankedForm.model_construct(
+        return RankedForm(
             form=form.id, label=form.label, short_label=form.short_label, family=form.family,
             variant=variant.id if variant else None, variant_label=variant.label if variant else None,
             variant_reason=_reason(selectors[0], audience) if selectors else None,
@@ -236,17 +237,17 @@ class Verdict:
     def _sheet(self, form: Form) -> SheetRef:
         sheet = self.kb.sheets.get(form.sheet)
         title = sheet.title if sheet else form.label
-        return SheetRef.model_construct(id=form.sheet, title=title, path=f"sheets/{form.sheet}.md")
+        return SheetRef(id=form.sheet, title=title, path=f"sheets/{form.sheet}.md")
 
 
 def _alert(form_id: str | None, horizon: Horizon, past: bool, days: int) -> Alert:
     text = (horizon.after if past else horizon.before).format(date=long_date(horizon.date), delay=delay_text(days))
-    return Alert.model_construct(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days,
+    return Alert(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days,
                                  text=text, references=list(horizon.references))
 
 
 def _reason(rule: Rule, audience: str | None) -> Reason:
-    return Reason.model_construct(rule=rule.id, text=rule.text_for(audience), weight=rule.weight,
+    return Reason(rule=rule.id, text=rule.text_for(audience), weight=rule.weight,
                                   references=list(rule.references))
 
 

@@ -120,13 +120,13 @@ def _verified(advisor: Outcomes, changed: dict[str, Any], touched: list[str],
 def _change(advisor: Outcomes, before: dict[str, Any], after: dict[str, Any], touched: list[str],
             target: tuple[str | None, str | None], base: tuple[str | None, str | None]) -> Change:
     kb = advisor.kb
-    items = [AnswerChange.model_construct(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
+    items = [AnswerChange(question=qid, summary=kb.questions[qid].summary, before=before.get(qid),
                           before_label=value_label(kb.questions[qid], before.get(qid)), after=after[qid],
                           after_label=value_label(kb.questions[qid], after[qid])) for qid in touched]
     form_id, variant_id = target
     form = kb.forms[form_id] if form_id else None
     variant = form.variant(variant_id) if form and variant_id else None
-    return Change.model_construct(changes=items, form=form_id, form_label=form.label if form else None,
+    return Change(changes=items, form=form_id, form_label=form.label if form else None,
                                   variant=variant_id, variant_label=variant.label if variant else None,
                                   statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
 
@@ -167,7 +167,7 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
     verdict is confirmed on the engine before the recommendation is called fragile.
     """
     if not unknown:
-        return Robustness.model_construct(robust=True)
+        return Robustness(robust=True)
     fast = advisor.searcher
     near = fast.near(answers)
     outcome = fast.verdict(set(near.fired))
@@ -184,8 +184,8 @@ def robustness(advisor: Outcomes, answers: Answers, unknown: list[str], base: st
                 depends.append(qid)
                 break
     questions = advisor.kb.questions
-    return Robustness.model_construct(robust=not depends, depends_on=[
-        QuestionRef.model_construct(question=qid, summary=questions[qid].summary, text=questions[qid].text)
+    return Robustness(robust=not depends, depends_on=[
+        QuestionRef(question=qid, summary=questions[qid].summary, text=questions[qid].text)
         for qid in depends])
 
 
@@ -217,5 +217,5 @@ def separating_question(advisor: Outcomes, answers: Answers, tied: list[str]) ->
         for value in alternative_values(advisor.kb, question, None):
             scores = fast.verdicts.scores(near.settle({**answers, question.id: value})[2])
             if len(scores) >= 1 and scores[0][1] in tied and (len(scores) == 1 or scores[0][0] > scores[1][0]):
-                return QuestionRef.model_construct(question=question.id, summary=question.summary, text=question.text)
+                return QuestionRef(question=question.id, summary=question.summary, text=question.text)
     return None

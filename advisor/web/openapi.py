@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic import TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -22,9 +22,9 @@ from . import api
 from .responses import WebError, base_path, page, site_of
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-REQUESTS: dict[str, type[BaseModel]] = {"advise-request": api.AdviseRequest, "memo-request": api.MemoRequest,
+REQUESTS: dict[str, type] = {"advise-request": api.AdviseRequest, "memo-request": api.MemoRequest,
                                         "next-question-request": api.NextQuestionRequest}
-RESPONSES: dict[str, type[BaseModel]] = {"recommendation": Recommendation, "questions": api.QuestionsResponse,
+RESPONSES: dict[str, type] = {"recommendation": Recommendation, "questions": api.QuestionsResponse,
                                          "next-question-response": api.NextQuestionResponse, "error": api.ErrorBody}
 
 
@@ -60,9 +60,11 @@ def answers_schema(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def _components(kb: KnowledgeBase) -> dict[str, Any]:
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in REQUESTS.values()]
-    models += [(m, "serialization") for m in RESPONSES.values()]
-    _, top = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    # Responses include the library's records (plain dataclasses), hence adapters rather than models.
+    models: list[tuple[type, JsonSchemaMode, TypeAdapter[Any]]] = [
+        (m, "validation", TypeAdapter(m)) for m in REQUESTS.values()]
+    models += [(m, "serialization", TypeAdapter(m)) for m in RESPONSES.values()]
+    _, top = TypeAdapter.json_schemas(models, ref_template="#/components/schemas/{model}")
     components: dict[str, Any] = top["$defs"]
     for model in REQUESTS.values():
         components[model.__name__]["properties"]["answers"] = {"$ref": "#/components/schemas/Answers"}
