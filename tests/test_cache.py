@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,30 @@ def test_a_cache_folder_others_may_write_is_not_written(toy_root: Path, cache_fo
     cache_folder.chmod(0o777)
     load_knowledge_base(toy_root)
     assert list(cache_folder.iterdir()) == []
+
+
+def test_one_folder_given_two_ways_is_stored_once_for_each(toy_root: Path, cache_folder: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(toy_root.parent)
+    relative = Path(toy_root.name)
+    load_knowledge_base(relative)
+    load_knowledge_base(toy_root)
+    assert len(list(cache_folder.glob("kb-*.pickle"))) == 2
+    _no_yaml(monkeypatch)  # neither spelling rewrites the other's copy
+    assert load_knowledge_base(relative).root == relative
+    assert load_knowledge_base(toy_root).root == toy_root
+
+
+def test_copies_nobody_read_for_months_are_removed(toy_root: Path, cache_folder: Path) -> None:
+    load_knowledge_base(toy_root)
+    cache_folder.joinpath("kb-gone.pickle").write_bytes(b"a data folder since removed")
+    cache_folder.joinpath("kb-recent.pickle").write_bytes(b"another data folder")
+    old = time.time() - (cache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(cache_folder / "kb-gone.pickle", (old, old))
+    (stored,) = [p for p in cache_folder.glob("kb-*.pickle") if p.name not in ("kb-gone.pickle", "kb-recent.pickle")]
+    os.utime(stored, (old, old))
+    load_knowledge_base(toy_root)  # read: touched, so kept
+    assert stored.stat().st_mtime > old
+    load_knowledge_base(toy_root / "rules" / "..")  # written: the old copies are removed
+    assert not cache_folder.joinpath("kb-gone.pickle").exists()
+    assert cache_folder.joinpath("kb-recent.pickle").exists() and stored.exists()

@@ -13,6 +13,10 @@ base is simply read from the YAML files, as without a cache. Where the cache liv
 ``ADVISOR_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cooperation-advisor`` (``~/.cache/…`` by
 default; the platform's cache folder on macOS and Windows). ``ADVISOR_NO_CACHE=1`` turns it off.
 
+One file per data folder, as it was written (``rules`` and ``/home/…/rules`` have one each: the stored
+knowledge base names its files as they were given). A file is touched each time it is read, and
+files nobody read for ``MAX_AGE_DAYS`` are removed when another is written.
+
 Unpickling runs code named in the file, so a stored copy is read only when it and its folder belong
 to the current user and nobody else can write them (checked on POSIX systems).
 """
@@ -23,6 +27,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ KEEP_CACHE = ("", "0", "non", "no", "false", "off")  # ADVISOR_NO_CACHE values t
 # or never reads them (a stray file beside the rules), and reading gigabytes to hash them would cost more.
 HASHED_BYTES = 1_000_000
 # The modules whose classes and layout the stored objects carry.
+MAX_AGE_DAYS = 90  # a stored copy nobody read for this long is removed (its data folder may be gone)
 STORED_MODULES = ("records.py", "models.py", "meta.py", "sheets.py", "base.py", "cache.py")
 
 
@@ -79,8 +85,10 @@ def cache_key(root: Path) -> str | None:
 
 
 def _file_for(folder: Path, root: Path) -> Path:
-    """One stored copy per data root."""
-    return folder / f"kb-{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]}.pickle"
+    """One stored copy per data root, as written: the same folder given two ways has two copies, rather than
+    one rewritten at each change of spelling (the knowledge base names its files as the root was given)."""
+    name = f"{root.resolve()}\0{root}"
+    return folder / f"kb-{hashlib.sha256(name.encode()).hexdigest()[:20]}.pickle"
 
 
 def _trusted(path: Path) -> bool:
@@ -111,6 +119,10 @@ def load(root: Path, key: str) -> Any:
             kb = pickle.load(handle)  # noqa: S301 - our own file, checked above: same key, same owner
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign file means: read the YAML
         return None
+    try:
+        os.utime(path)  # still in use: not pruned
+    except OSError:  # a read-only cache serves as well
+        pass
     return kb
 
 
@@ -135,5 +147,17 @@ def save(root: Path, key: str, kb: Any) -> None:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+        _prune(folder)
     except Exception:  # noqa: BLE001 - read-only or full disk, unpicklable object: run without a cache
         return
+
+
+def _prune(folder: Path) -> None:
+    """Remove the stored copies nobody read for ``MAX_AGE_DAYS`` (a data folder since removed or renamed)."""
+    oldest = time.time() - MAX_AGE_DAYS * 86400
+    for path in folder.glob("kb-*.pickle"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except OSError:  # another process removed or replaced it: nothing to do
+            continue
