@@ -265,3 +265,23 @@ def test_ctrl_c_inside_an_action_is_not_swallowed(kb: KnowledgeBase, monkeypatch
         engine.consult(SAMPLE)
     monkeypatch.undo()
     assert engine.consult(SAMPLE) == ReferenceEvaluator(kb).consult(SAMPLE)
+
+
+def test_answers_settled_near_a_base_on_the_engine_are_settled_as_from_scratch(kb: KnowledgeBase,
+                                                                              advisor: Advisor) -> None:
+    """Confirmations ask the engine only about the rules a change reaches, given only what those rules read."""
+    import random
+
+    from tests.test_whatif_incremental import _options, situations
+
+    rng = random.Random(7)
+    checked = 0
+    for view, base in situations(kb, advisor, 30, seed=3):
+        kept, _, fired = view.settle(base)
+        near = view.confirming(kept, fired)
+        options = list(_options(view, base))
+        for _ in range(4):
+            changed = {**base, **dict(rng.sample(options, min(len(options), rng.choice((1, 2)))))}
+            assert near.settle(changed) == view.settle(changed)
+            checked += 1
+    assert checked > 100

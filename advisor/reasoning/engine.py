@@ -158,10 +158,6 @@ class Engine:
         self._traces, self._errors, self._interrupted = {}, {}, set()
         self._renew = True
 
-    def cover(self, rules: Iterable[str]) -> frozenset[str]:
-        """Every rule consulted along with these (those of their parts)."""
-        return frozenset().union(*(self.parts[self._part_of[rid]] for rid in rules))
-
     def _action(self, name: str) -> Callable[[Any], None]:
         if name == SINK:
             return lambda c: None
@@ -184,7 +180,7 @@ class Engine:
 
         Args:
             answers: normalised answers (and the consultation date, ``AS_OF``).
-            rules: consult only the parts holding these rules (``cover`` says which rules that is);
+            rules: consult only the parts holding these rules (every rule of those parts comes back);
                 every part when omitted.
 
         Raises:

@@ -31,6 +31,3 @@ class ReferenceEvaluator:
             return {name for name, holds in self._predicates.items() if holds(answers)}
         return {name for name in rules if self._predicates[name](answers)}
 
-    def cover(self, rules: Iterable[str]) -> frozenset[str]:
-        """The rules a consultation of these evaluates: exactly them."""
-        return frozenset(rules)

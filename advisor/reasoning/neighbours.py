@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from ..knowledge.models import AS_OF
 from .answers import Answers
 from .conditions import Predicate, predicate
 from .relevance import Relevance
@@ -38,7 +39,7 @@ class Consultant(Protocol):
 
     def consult(self, answers: Mapping[str, Any], rules: Iterable[str] | None = None) -> set[str]: ...
 
-    def cover(self, rules: Iterable[str]) -> frozenset[str]: ...
+
 SIGNS = {"supports": 1, "weakens": -1}
 DECISIVE = ("supports", "weakens", "excludes", "selects_variant")
 
@@ -69,6 +70,7 @@ class RuleIndex:
             for qid in rule.when.questions():
                 by_question[qid].append(rule.id)
         self.by_question = {qid: frozenset(ids) for qid, ids in by_question.items()}
+        self.reads = {r.id: frozenset(r.when.questions()) for r in kb.rules}
         dependents: dict[str, set[str]] = defaultdict(set)
         for qid, cond in kb.question_conditions():
             for cited in cond.questions():
@@ -118,6 +120,13 @@ class RuleIndex:
         if key not in self._shared:
             self._shared[key] = self.reach[first].rules & self.reach[second].rules
         return self._shared[key]
+
+    def read_by(self, rules: Iterable[str]) -> set[str]:
+        """The questions these rules read, and the consultation date (``AS_OF``)."""
+        found = {AS_OF}
+        for rid in rules:
+            found |= self.reads[rid]
+        return found
 
     def reading(self, questions: Iterable[str]) -> set[str]:
         """The ids of the rules whose condition reads one of these questions."""
@@ -208,9 +217,13 @@ class Neighbourhood:
             return set(self.fired)
         touched = self.index.reading(changed)
         facts = self.facts(kept)
-        if self.consultant is not None:  # the engine itself, on the parts the change can reach
-            covered = self.consultant.cover(touched)
-            return (self.fired - covered) | self.consultant.consult(facts, covered)
+        if self.consultant is not None:
+            # The engine itself, asked only about the rules the change can reach and given only what they
+            # read: each rule it fires costs a copy of the fact through JSON (engine-notes), and the other
+            # rules of their parts hold as on the base (they read no changed answer).
+            read = self.index.read_by(touched)
+            given = {key: value for key, value in facts.items() if key in read}
+            return (self.fired - touched) | (self.consultant.consult(given, touched) & touched)
         predicates = self.index.predicates
         return (self.fired - touched) | {rid for rid in touched if predicates[rid](facts)}
 
