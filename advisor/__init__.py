@@ -39,6 +39,7 @@ from .errors import (
     OutputError,
     PdfUnavailableError,
     UnknownItemError,
+    WorkerLostError,
 )
 
 __version__ = "0.1.0"  # the package version (pyproject.toml reads it from here)
@@ -63,8 +64,8 @@ _LAZY = {
 __all__ = [
     "Advisor", "AdvisorError", "AnswerError", "EngineError", "EngineUnavailableError", "InputFileError",
     "KnowledgeBase", "KnowledgeBaseError", "KnowledgeBaseProblems", "OutputError", "PdfUnavailableError", "Question",
-    "Recommendation", "UnknownItemError", "advise", "default_advisor", "load_knowledge_base", "next_question",
-    "recommendation_schema", "render_memo", "write_memo",
+    "Recommendation", "UnknownItemError", "WorkerLostError", "advise", "default_advisor", "load_knowledge_base",
+    "next_question", "recommendation_schema", "render_memo", "write_memo",
 ]
 
 

@@ -99,6 +99,11 @@ class EngineError(AdvisorError):
     exit_code = 1
 
 
+class WorkerLostError(AdvisorError):
+    """Raised when a batch's worker process stops abruptly (out of memory, killed): its structures are lost and
+    the batch stops, leaving no result file. Running it again with one process (``jobs=1``) needs less memory."""
+
+
 class EngineUnavailableError(AdvisorError):
     """Raised when the durable-rules engine cannot be imported on this machine."""
 

@@ -3,6 +3,7 @@ the number of processes, and a progress bar only on a terminal."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -108,10 +109,10 @@ def test_csv_separator_reaches_the_workers(tmp_path: Path, toy_kb: KnowledgeBase
 
 
 def test_progress_text_is_french() -> None:
-    assert batch_cmd._progress_text((1234, 2.0, 0.5)) == (
+    assert batch_cmd._progress_text((1234, 0.5, 617.2, 2.0)) == (
         "50\u202f% · 1\u202f234 structures · 617 structures/s · temps restant : 2 s")
-    assert batch_cmd._progress_text((1, 0.0, 0.0)) == "0\u202f% · 1 structure"
-    assert batch_cmd._progress_text((10, 1.0, 1.0)) == "100\u202f% · 10 structures · 10 structures/s"
+    assert batch_cmd._progress_text((1, 0.0, None, None)) == "0\u202f% · 1 structure"
+    assert batch_cmd._progress_text((10, 1.0, 10.0, None)) == "100\u202f% · 10 structures · 10 structures/s"
     assert [batch_cmd._duration(s) for s in (0.2, 59.4, 65, 3725)] == ["1 s", "59 s", "1 min 05 s", "1 h 02 min"]
 
 
@@ -133,9 +134,12 @@ def test_progress_bar_in_a_terminal(tmp_path: Path, toy_kb: KnowledgeBase) -> No
     child = pexpect.spawn(sys.executable, ["-m", "advisor", "--data-dir", str(TOY_ROOT), "batch", str(source),
                                            "-o", str(tmp_path / "out.csv")],
                           cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60, dimensions=(24, 120))
+    child.logfile_read = screen = io.StringIO()
     child.expect_exact("Analyse")
     child.expect(r"100\u202f% · [\d\u202f]+ structures · [\d\u202f]+ structures/s")
     child.expect_exact("structures traitées, 0 en erreur")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    bars = [line for line in screen.getvalue().split("\r") if line.startswith("Analyse")]
+    assert len(bars) > 1 and len({line.index("]") for line in bars}) == 1  # the bar keeps its width

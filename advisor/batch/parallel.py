@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AdvisorError, EngineError
+from ..errors import EngineError, WorkerLostError
 from .read import Format, InputRow
 from .rows import advise_row, name_question
 from .write import RowFormatter
@@ -63,7 +63,7 @@ def advise_in_workers(root: Path, chunks: Iterator[list[InputRow]], jobs: int, a
             yield from pending.popleft().result()
     except BrokenProcessPool:  # a worker died (out-of-memory killer, kill -9): its chunk is lost
         _stop(pool)
-        raise AdvisorError(WORKER_LOST) from None
+        raise WorkerLostError(WORKER_LOST) from None
     except BaseException:
         _stop(pool)  # Ctrl-C, a closed generator or an error: stop the workers now
         raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shutil
 import signal
 import sys
 import threading
@@ -113,45 +114,61 @@ class _Stopped(Exception):
 
 
 PROGRESS_EVERY_S = 0.2  # the bar is drawn again at most five times a second
+PROGRESS_LABEL = "Analyse"
+LONGEST_PROGRESS_TEXT = 80  # « 100 % · 1 000 000 structures · 10 000 structures/s · temps restant : 12 h 30 min »
 
 
 @contextlib.contextmanager
 def _progress(size: int) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr, only when stderr is a terminal: rows done, rate, time left.
 
-    Yields ``advance(rows done, bytes of the input read)``, or ``None`` off a terminal. The time
-    left is estimated from the share of the input's bytes already advised.
+    Yields ``advance(rows done, bytes of the input read)``, or ``None`` off a terminal. The rate and
+    the time left are measured from the first result, once the workers have started, on the share
+    of the input's bytes advised since. The bar keeps one width, so that the line does not move.
     """
     if not _stderr_is_terminal():
         yield None
         return
-    start = shown = time.monotonic()
-    with click.progressbar(length=max(size, 1), label="Analyse", file=sys.stderr, width=0, show_eta=False,
-                           show_percent=False, item_show_func=_progress_text) as bar:
+    columns = shutil.get_terminal_size().columns
+    width = max(1, min(40, columns - len(PROGRESS_LABEL) - 6 - LONGEST_PROGRESS_TEXT))
+    with click.progressbar(length=max(size, 1), label=PROGRESS_LABEL, file=sys.stderr, width=width,
+                           show_eta=False, show_percent=False, item_show_func=_progress_text) as bar:
         done = 0
+        shown = time.monotonic()
+        first: tuple[float, int, int] | None = None  # (time, rows, bytes) at the first result
 
         def advance(rows: int, offset: int) -> None:
-            nonlocal done, shown
+            nonlocal done, shown, first
             now = time.monotonic()
+            if first is None:
+                first = (now, rows, offset)
             if now - shown < PROGRESS_EVERY_S and offset < size:
                 return
             shown = now
-            bar.update(offset - done, (rows, now - start, offset / size if size else 1.0))
+            since, rows_then, offset_then = first
+            elapsed = now - since
+            rate = (rows - rows_then) / elapsed if elapsed > 0 else None
+            left = (elapsed * (size - offset) / (offset - offset_then)
+                    if elapsed > 0 and offset_then < offset < size else None)
+            bar.update(offset - done, (rows, offset / size if size else 1.0, rate, left))
             done = offset
 
         yield advance
 
 
-def _progress_text(state: tuple[int, float, float] | None) -> str | None:
-    """« 42 % · 4 210 structures · 615 structures/s · temps restant : 1 min 05 s »."""
+def _progress_text(state: tuple[int, float, float | None, float | None] | None) -> str | None:
+    """« 42 % · 4 210 structures · 615 structures/s · temps restant : 1 min 05 s ».
+
+    ``state``: (rows done, share of the input done, rows per second, seconds left), the last two unknown at first.
+    """
     if state is None:
         return None
-    rows, elapsed, share = state
+    rows, share, rate, left = state
     text = f"{int(share * 100)}\u202f% · {format_number(rows)} structure{'s' if rows > 1 else ''}"
-    if elapsed > 0:
-        text += f" · {format_number(round(rows / elapsed))} structures/s"
-    if 0 < share < 1 and elapsed > 0:
-        text += f" · temps restant : {_duration(elapsed * (1 - share) / share)}"
+    if rate is not None:
+        text += f" · {format_number(round(rate))} structures/s"
+    if left is not None:
+        text += f" · temps restant : {_duration(left)}"
     return text
 
 
