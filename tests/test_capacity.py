@@ -7,10 +7,16 @@ sweep of situations in a child process, and names the form and the limit when th
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from advisor import load_knowledge_base
@@ -118,3 +124,84 @@ print(outcomes)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == str(["refused", "bike"] * 3)
+
+
+def too_slow_to_build(folder: Path) -> Path:
+    """The toy knowledge base plus 40 rules, each an ``any`` over 20 thresholds of one number: durable-rules
+    spends hours building them (measured), in C, where Ctrl-C does not reach."""
+    for name in ("rules", "sheets"):
+        shutil.copytree(TOY_ROOT / name, folder / name)
+    questions = _load(folder / "rules" / "questions.yaml")
+    questions["questions"].append({"id": "amount", "type": "number", "text": "Montant ?", "help": "Un montant.",
+                                   "summary": "Montant", "min": 0, "max": 100000})
+    _dump(questions, folder / "rules" / "questions.yaml")
+    form = _load(folder / "rules" / "forms" / "bike.yaml")
+    for n in range(40):
+        form["rules"].append({"id": f"bike.threshold_{n}", "effect": "supports", "weight": 1, "claims": [],
+                              "when": {"any": [{"question": "amount", "gte": n * 100 + k} for k in range(20)]},
+                              "reason": "Un seuil est atteint."})
+    _dump(form, folder / "rules" / "forms" / "bike.yaml")
+    return folder
+
+
+def _recommend(root: Path, cache: Path, seconds: float) -> subprocess.Popen[str]:
+    """``advisor recommend`` on a data folder in a child process, the build proof stopped after ``seconds``."""
+    code = ("import sys; from advisor.reasoning import build_proof; build_proof.BUILD_SECONDS = float(sys.argv[1])\n"
+            "from advisor.cli import main; main(['--data-dir', sys.argv[2], 'recommend', '--example', 'commute'])")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "ADVISOR_NO_CACHE": "", "NO_COLOR": "1"}
+    return subprocess.Popen([sys.executable, "-c", code, str(seconds), str(root)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Leave no process behind, whatever the test found."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
+def test_rules_the_engine_cannot_build_stop_a_command_in_french_instead_of_hanging_it(tmp_path: Path) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 3)
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 1 and out == "", err
+    assert "le moteur de règles n'a pas fini de construire les règles de la forme « bike » après 3 s" in err
+    assert "advisor rules check" in err and "Traceback" not in err
+    assert not list((tmp_path / "cache").glob("build-*.ok"))  # nothing remembered: the next run says it again
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
+def test_ctrl_c_stops_a_command_while_the_engine_builds(tmp_path: Path) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120)
+    deadline = time.monotonic() + 30
+    while not subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, check=False).stdout:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=10)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 130 and "Interrompu" in err and "Traceback" not in err
+    with pytest.raises(ProcessLookupError):  # the child building the rules is gone too
+        os.killpg(proc.pid, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
+def test_a_build_that_succeeded_is_proven_once(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = _recommend(TOY_ROOT, cache, 60)
+    assert first.wait(timeout=60) == 0, first.communicate()
+    (marker,) = cache.glob("build-*.ok")
+    code = ("import os, sys; from advisor import load_knowledge_base; from advisor.reasoning.engine import Engine\n"
+            "os.fork = None  # a second proof would fail here\n"
+            "Engine(load_knowledge_base(sys.argv[1]), prove=True).consult({})")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "ADVISOR_NO_CACHE": ""}
+    done = subprocess.run([sys.executable, "-c", code, str(TOY_ROOT)], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert marker.exists()

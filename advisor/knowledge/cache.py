@@ -14,8 +14,9 @@ base is simply read from the YAML files, as without a cache. Where the cache liv
 default; the platform's cache folder on macOS and Windows). ``ADVISOR_NO_CACHE=1`` turns it off.
 
 One file per data folder, as it was written (``rules`` and ``/home/…/rules`` have one each: the stored
-knowledge base names its files as they were given). A file is touched each time it is read, and
-files nobody read for ``MAX_AGE_DAYS`` are removed when another is written.
+knowledge base names its files as they were given). The same folder also holds empty notes of what
+succeeded once (``remember``: engine builds, ``reasoning/build_proof.py``). A file is touched each
+time it is read, and files nobody read for ``MAX_AGE_DAYS`` are removed when another is written.
 
 Unpickling runs code named in the file, so a stored copy is read only when it and its folder belong
 to the current user and nobody else can write them (checked on POSIX systems).
@@ -152,10 +153,39 @@ def save(root: Path, key: str, kb: Any) -> None:
         return
 
 
+def remembered(name: str) -> bool:
+    """Whether ``remember(name)`` was called before, in a cache folder nobody else may write (never raises)."""
+    folder = cache_dir()
+    if folder is None:
+        return False
+    path = folder / f"{name}.ok"
+    try:
+        if not path.is_file() or not _trusted(path):
+            return False
+        os.utime(path)  # still in use: not pruned
+    except OSError:
+        return False
+    return True
+
+
+def remember(name: str) -> None:
+    """Note that something succeeded (an engine build, ``build_proof.py``); a folder that cannot be written is
+    not an error."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if _owned(folder):
+            (folder / f"{name}.ok").touch(mode=0o600)
+    except OSError:
+        return
+
+
 def _prune(folder: Path) -> None:
-    """Remove the stored copies nobody read for ``MAX_AGE_DAYS`` (a data folder since removed or renamed)."""
+    """Remove the stored copies and notes nobody read for ``MAX_AGE_DAYS`` (a data folder since removed or renamed)."""
     oldest = time.time() - MAX_AGE_DAYS * 86400
-    for path in folder.glob("kb-*.pickle"):
+    for path in [*folder.glob("kb-*.pickle"), *folder.glob("*.ok")]:
         try:
             if path.stat().st_mtime < oldest:
                 path.unlink()

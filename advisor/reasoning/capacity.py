@@ -26,7 +26,7 @@ from ..errors import AdvisorError
 from ..knowledge.models import UNKNOWN, Question
 from .answers import Answers, normalise
 from .engine import Engine, error_code, limit_text
-from .parts import RULES_PER_PART, part_forms, part_label
+from .parts import ADVICE, RULES_PER_PART, part_forms, part_label
 from .relevance import Relevance
 from .verdict import situation
 
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 SITUATIONS = 200
 TIMEOUT_SECONDS = 300
-ADVICE = ("Scindez la forme en plusieurs formes, ou simplifiez ses conditions (moins d'alternatives « any », "
-          "« in » ou « contains_any »).")
 
 
 def situations(kb: KnowledgeBase, count: int = SITUATIONS, seed: int = 15) -> list[Answers]:

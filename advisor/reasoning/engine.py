@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngineError, EngineUnavailableError
+from .build_proof import prove_build
 from .conditions import compile_condition
 from .encoding import FACT_KIND, encode
 from .parts import part_label, partition
@@ -113,14 +114,17 @@ class Engine:
         kb: the knowledge base.
         on_part: called with each part's name before it is built.
         forms: only the rules of these forms (to find which form of a part the engine refuses).
+        prove: build the rules in a child process first, once per machine, so that rules durable-rules
+            cannot build raise instead of hanging the process (``build_proof.py``; the command line does).
 
     Raises:
         EngineUnavailableError: durable-rules cannot be imported.
-        EngineError: durable-rules refuses a part (named, with the limit it hits).
+        EngineError: durable-rules refuses a part (named, with the limit it hits), or (``prove``) cannot build
+            one in time.
     """
 
     def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None,
-                 forms: Iterable[str] | None = None) -> None:
+                 forms: Iterable[str] | None = None, prove: bool = False) -> None:
         engine = _import_engine()
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
@@ -132,6 +136,8 @@ class Engine:
         self.parts = {part: frozenset(definition) - {SINK} for part, definition in self.definition.items()}
         self._part_of = {rid: part for part, ids in self.parts.items() for rid in ids}
         self._host_class = _host_class(engine)
+        if prove:
+            prove_build(self.definition, self._new_host)
         self._host = self._new_host(on_part)
         self._renew = False  # build a new host before the next consultation (after a fork or a refusal)
         self._set_aside: list[Any] = []

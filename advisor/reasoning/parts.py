@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
 
 RULES_PER_PART = 48
+# What a rule author can do when durable-rules cannot run a part (``advisor rules check``, ``build_proof``).
+ADVICE = ("Scindez la forme en plusieurs formes, ou simplifiez ses conditions (moins d'alternatives « any », "
+          "« in » ou « contains_any »).")
 FORM_JOINER = "+"  # neither is allowed in form ids, so part names never clash
 PART_SEPARATOR = "#"
 

@@ -1,0 +1,105 @@
+"""A first build of the rules engine in a forked child, so that rules durable-rules cannot build stop a command
+with a French message instead of hanging it.
+
+durable-rules builds its rulesets in C: on some rules it takes hours (measured: a form of 40 rules, each
+an ``any`` over 20 thresholds of one number), and while it does, neither Ctrl-C nor a timeout reaches the
+process. So the command line first builds the same rules in a child process, which it stops after
+``BUILD_SECONDS``. A build that succeeded is remembered in the cache folder (``knowledge/cache.py``), keyed
+by the compiled rules and the engine's version: the proof costs a few hundredths of a second, once.
+
+Only where ``os.fork`` exists and the process runs no other thread (forking a threaded process may leave
+the child waiting on a lock another thread held); elsewhere the rules are built as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import EngineError
+from ..knowledge import cache
+from .parts import ADVICE, part_label
+
+BUILD_SECONDS = 60.0
+_REFUSED = 3  # the child's exit status when durable-rules refused the rules: the parent builds and says why
+
+
+def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], None]], Any],
+                seconds: float | None = None) -> None:
+    """Build the rules once in a child process, unless a build of the same rules succeeded before here.
+
+    Args:
+        definition: the compiled rulesets (their digest names the proof).
+        build: builds the engine's host, calling its argument with each part's name first.
+        seconds: how long the child may build (``BUILD_SECONDS`` by default).
+
+    Raises:
+        EngineError: the build did not end within ``seconds``, or the child stopped abruptly (names the part).
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return
+    import durable_rules_engine  # type: ignore[import-not-found]  # the C extension: rebuilt, it is another engine
+
+    info = os.stat(durable_rules_engine.__file__)
+    engine = f"{durable_rules_engine.__file__}|{info.st_size}|{info.st_mtime_ns}|"
+    name = "build-" + hashlib.sha256((engine + json.dumps(definition, sort_keys=True)).encode()).hexdigest()[:32]
+    if cache.remembered(name):
+        return
+    seconds = BUILD_SECONDS if seconds is None else seconds
+    status, part = _build_in_child(build, seconds)
+    if status is None:
+        raise EngineError(f"le moteur de règles n'a pas fini de construire les règles de {part_label(part)} "
+                          f"après {seconds:.0f} s : elles lui demandent trop de combinaisons. {ADVICE} "
+                          "« advisor rules check » dit quelle forme en est la cause.")
+    if os.WIFSIGNALED(status):
+        raise EngineError(f"le moteur de règles s'est arrêté brutalement en construisant les règles de "
+                          f"{part_label(part)}. {ADVICE} « advisor rules check » dit quelle forme en est la cause.")
+    if os.waitstatus_to_exitcode(status) == 0:
+        cache.remember(name)
+    # A refusal (``_REFUSED``) is explained by the build in this process, which fails the same way, at once.
+
+
+def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: float) -> tuple[int | None, str]:
+    """Run ``build`` in a forked child: (its wait status, or None when stopped after ``seconds``; the last part)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: build, tell each part, never return into the parent's code
+        os.close(read_end)
+        code = 0
+        try:
+            build(lambda part: os.write(write_end, part.encode() + b"\n"))
+        except BaseException:  # noqa: BLE001 - any failure: the parent builds again and reports it
+            code = _REFUSED
+        os._exit(code)
+    os.close(write_end)
+    part, received = "", b""
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None, part
+            chunk = os.read(read_end, 4096)
+            if not chunk:  # the child ended
+                return os.waitpid(pid, 0)[1], part
+            received += chunk
+            *done, received = received.split(b"\n")
+            if done:
+                part = done[-1].decode()
+    except BaseException:  # Ctrl-C while waiting: leave no child building
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(read_end)
