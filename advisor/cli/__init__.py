@@ -44,11 +44,9 @@ class State:
         if self._advisor is None:
             from ..knowledge.loader import load_knowledge_base
             from ..reasoning.advisor import Advisor
-            from ..reasoning.engine import Engine
 
-            kb = load_knowledge_base(self.data_dir)
             # Rules durable-rules cannot build: a French error rather than a process Ctrl-C cannot stop.
-            self._advisor = Advisor(kb, consultant=Engine(kb, prove=True))
+            self._advisor = Advisor(load_knowledge_base(self.data_dir), prove=True)
             start_up_done()
         return self._advisor
 

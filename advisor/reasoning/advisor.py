@@ -35,16 +35,20 @@ class Advisor:
         order: ``smart`` asks first the question that would change the verdict the most;
             ``file`` follows ``rules/questions.yaml``.
         index: the rules indexed by question (shared by the fast ``searcher``; built when omitted).
+        prove: build the engine in a child process first, so that rules durable-rules cannot build raise
+            ``EngineError`` instead of hanging the process (``engine.Engine``; the command line does).
 
     Raises:
         KnowledgeBaseError: the packaged knowledge base is invalid (``kb`` omitted).
         EngineUnavailableError: durable-rules cannot be imported.
+        EngineError: durable-rules refuses the rules, or (``prove``) cannot build them in time.
     """
 
     def __init__(self, kb: KnowledgeBase | None = None, consultant: Consultant | None = None,
-                 order: Literal["smart", "file"] = "smart", *, index: RuleIndex | None = None) -> None:
+                 order: Literal["smart", "file"] = "smart", *, index: RuleIndex | None = None,
+                 prove: bool = False) -> None:
         self.kb = kb if kb is not None else load_knowledge_base()
-        self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb)
+        self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb, prove=prove)
         self.order = order
         self.relevance = Relevance(self.kb)
         self.verdicts = Verdict(self.kb)

@@ -141,7 +141,7 @@ class Verdict:
                     against=_sorted_reasons(own, "weakens", audience), sheet=self._sheet(form)))
             else:
                 others.append(OtherForm(form=form.id, label=form.label, short_label=form.short_label,
-                                                        sheet=self._sheet(form)))
+                                        sheet=self._sheet(form)))
         ranked.sort(key=lambda f: (-f.score, self._form_order.index(f.form)))
         alerts = self._alerts(facts, as_of, {f.form for f in ranked} | {f.form for f in discouraged})
         ranked = self._confidence(ranked, robustness, alerts, rules)
@@ -243,12 +243,12 @@ class Verdict:
 def _alert(form_id: str | None, horizon: Horizon, past: bool, days: int) -> Alert:
     text = (horizon.after if past else horizon.before).format(date=long_date(horizon.date), delay=delay_text(days))
     return Alert(horizon=horizon.id, form=form_id, date=horizon.date, past=past, days=days,
-                                 text=text, references=list(horizon.references))
+                 text=text, references=list(horizon.references))
 
 
 def _reason(rule: Rule, audience: str | None) -> Reason:
     return Reason(rule=rule.id, text=rule.text_for(audience), weight=rule.weight,
-                                  references=list(rule.references))
+                  references=list(rule.references))
 
 
 def _sorted_reasons(own: list[Rule], effect: str, audience: str | None) -> list[Reason]:

@@ -127,8 +127,8 @@ def _change(advisor: Outcomes, before: dict[str, Any], after: dict[str, Any], to
     form = kb.forms[form_id] if form_id else None
     variant = form.variant(variant_id) if form and variant_id else None
     return Change(changes=items, form=form_id, form_label=form.label if form else None,
-                                  variant=variant_id, variant_label=variant.label if variant else None,
-                                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
+                  variant=variant_id, variant_label=variant.label if variant else None,
+                  statement=statement(kb, items, form, variant, same_form=form_id == base[0]))
 
 
 def phrase(item: AnswerChange, question: Question) -> str:
