@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -229,11 +228,11 @@ def test_one_folder_given_two_ways_is_stored_once_for_each(toy_root: Path, cache
 
 def test_copies_nobody_read_for_months_are_removed(toy_root: Path, cache_folder: Path) -> None:
     load_knowledge_base(toy_root)
+    (stored,) = cache_folder.glob("kb-*.pickle")
     cache_folder.joinpath("kb-gone.pickle").write_bytes(b"a data folder since removed")
     cache_folder.joinpath("kb-recent.pickle").write_bytes(b"another data folder")
-    old = time.time() - (cache.MAX_AGE_DAYS + 1) * 86400
+    old = stored.stat().st_mtime - (cache.MAX_AGE_DAYS + 1) * 86400  # the file system's clock, not the test's
     os.utime(cache_folder / "kb-gone.pickle", (old, old))
-    (stored,) = [p for p in cache_folder.glob("kb-*.pickle") if p.name not in ("kb-gone.pickle", "kb-recent.pickle")]
     os.utime(stored, (old, old))
     load_knowledge_base(toy_root)  # read: touched, so kept
     assert stored.stat().st_mtime > old
