@@ -205,3 +205,53 @@ def test_a_build_that_succeeded_is_proven_once(tmp_path: Path) -> None:
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
+def test_the_child_building_the_rules_does_not_outlive_its_time_when_the_command_is_killed(tmp_path: Path) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 1)
+    deadline = time.monotonic() + 30
+    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
+                                       check=False).stdout.split()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.kill()  # as a system stopping the command would, leaving the child alone
+    proc.communicate()
+    child = int(found[0])
+    deadline = time.monotonic() + 10
+    while _running(child):
+        assert time.monotonic() < deadline, "the child kept building after its time was up"
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (an orphan is reaped by init, or lingers as a zombie here)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (macOS): ask the system
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP") or not hasattr(os, "fork"), reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)], ids=["term", "hup"])
+def test_a_command_stopped_while_the_engine_builds_stops_the_child_too(tmp_path: Path, signum: int) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120)
+    deadline = time.monotonic() + 30
+    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
+                                       check=False).stdout.split()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    try:
+        proc.communicate(timeout=10)
+    finally:
+        _stop(proc)
+    assert proc.returncode == -signum  # ended by the signal, as it would have been without the proof
+    assert not _running(int(found[0]))

@@ -7,8 +7,10 @@ process. So the command line first builds the same rules in a child process, whi
 ``BUILD_SECONDS``. A build that succeeded is remembered in the cache folder (``knowledge/cache.py``), keyed
 by the compiled rules and the engine's version: the proof costs a few hundredths of a second, once.
 
-Only where ``os.fork`` exists and the process runs no other thread (forking a threaded process may leave
-the child waiting on a lock another thread held); elsewhere the rules are built as before.
+Only where ``os.fork`` exists, from the main thread of a process that runs no other (forking a threaded
+process may leave the child waiting on a lock another thread held); elsewhere the rules are built as
+before. While it waits, SIGTERM and SIGHUP stop the child first; the child also dies with its parent
+(Linux) and, in any case, a little after its time is up.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -44,7 +47,8 @@ def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], 
     Raises:
         EngineError: the build did not end within ``seconds``, or the child stopped abruptly (names the part).
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
+    if not hasattr(os, "fork") or not alone:
         return
     import durable_rules_engine  # type: ignore[import-not-found]  # the C extension: rebuilt, it is another engine
 
@@ -67,12 +71,30 @@ def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], 
     # A refusal (``_REFUSED``) is explained by the build in this process, which fails the same way, at once.
 
 
+class _Signalled(BaseException):
+    """SIGTERM or SIGHUP reached the parent while the child builds."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _signalled(signum: int, frame: Any) -> None:
+    raise _Signalled(signum)
+
+
+# Signals that end the command: the child is stopped first, then the command ends as the signal says.
+_ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: float) -> tuple[int | None, str]:
     """Run ``build`` in a forked child: (its wait status, or None when stopped after ``seconds``; the last part)."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: build, tell each part, never return into the parent's code
         os.close(read_end)
+        _bound_to(parent, seconds)
         code = 0
         try:
             build(lambda part: os.write(write_end, part.encode() + b"\n"))
@@ -82,6 +104,7 @@ def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: floa
     os.close(write_end)
     part, received = "", b""
     deadline = time.monotonic() + seconds
+    previous = {signum: signal.signal(signum, _signalled) for signum in _ENDING}
     try:
         while True:
             left = deadline - time.monotonic()
@@ -96,10 +119,31 @@ def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: floa
             *done, received = received.split(b"\n")
             if done:
                 part = done[-1].decode()
-    except BaseException:  # Ctrl-C while waiting: leave no child building
+    except BaseException as stop:  # Ctrl-C, SIGTERM, SIGHUP while waiting: leave no child building
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+        if isinstance(stop, _Signalled):  # then end as the signal would have ended the command
+            signal.signal(stop.signum, previous[stop.signum])
+            os.kill(os.getpid(), stop.signum)
+            raise SystemExit(128 + stop.signum) from None  # its handler let the command live: end it still
         raise
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         os.close(read_end)
+
+
+def _bound_to(parent: int, seconds: float) -> None:
+    """In the child: stopped by the system even inside C code, by Ctrl-C, with its parent (Linux), and in any
+    case once its time is up."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(int(seconds) + 2)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
+    if os.getppid() != parent:  # the parent died before that
+        os._exit(_REFUSED)
