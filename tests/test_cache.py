@@ -231,11 +231,29 @@ def test_copies_nobody_read_for_months_are_removed(toy_root: Path, cache_folder:
     (stored,) = cache_folder.glob("kb-*.pickle")
     cache_folder.joinpath("kb-gone.pickle").write_bytes(b"a data folder since removed")
     cache_folder.joinpath("kb-recent.pickle").write_bytes(b"another data folder")
+    cache_folder.joinpath(".kb-killed.tmp").write_bytes(b"a write killed halfway")
     old = stored.stat().st_mtime - (cache.MAX_AGE_DAYS + 1) * 86400  # the file system's clock, not the test's
     os.utime(cache_folder / "kb-gone.pickle", (old, old))
+    os.utime(cache_folder / ".kb-killed.tmp", (old, old))
     os.utime(stored, (old, old))
     load_knowledge_base(toy_root)  # read: touched, so kept
     assert stored.stat().st_mtime > old
     load_knowledge_base(toy_root / "rules" / "..")  # written: the old copies are removed
-    assert not cache_folder.joinpath("kb-gone.pickle").exists()
+    assert not cache_folder.joinpath("kb-gone.pickle").exists() and not cache_folder.joinpath(".kb-killed.tmp").exists()
     assert cache_folder.joinpath("kb-recent.pickle").exists() and stored.exists()
+
+
+def test_a_note_of_success_serves_from_a_read_only_cache_and_is_kept_private(cache_folder: Path) -> None:
+    cache.remember("build-test")
+    note = cache_folder / "build-test.ok"
+    note.chmod(0o666)
+    assert not cache.remembered("build-test")  # others could have written it
+    cache.remember("build-test")  # written again: nobody else may write it
+    assert note.stat().st_mode & 0o777 == 0o600
+    note.chmod(0o400)
+    cache_folder.chmod(0o500)
+    try:
+        assert cache.remembered("build-test")
+    finally:
+        cache_folder.chmod(0o700)
+    assert not cache.remembered("build-other")

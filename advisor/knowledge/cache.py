@@ -24,6 +24,7 @@ to the current user and nobody else can write them (checked on POSIX systems).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -120,10 +121,8 @@ def load(root: Path, key: str) -> Any:
             kb = pickle.load(handle)  # noqa: S301 - our own file, checked above: same key, same owner
     except Exception:  # noqa: BLE001 - a missing, damaged or foreign file means: read the YAML
         return None
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache serves as well
         os.utime(path)  # still in use: not pruned
-    except OSError:  # a read-only cache serves as well
-        pass
     return kb
 
 
@@ -162,9 +161,10 @@ def remembered(name: str) -> bool:
     try:
         if not path.is_file() or not _trusted(path):
             return False
-        os.utime(path)  # still in use: not pruned
     except OSError:
         return False
+    with contextlib.suppress(OSError):  # a read-only cache serves as well
+        os.utime(path)  # still in use: not pruned
     return True
 
 
@@ -177,17 +177,21 @@ def remember(name: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if _owned(folder):
-            (folder / f"{name}.ok").touch(mode=0o600)
+            path = folder / f"{name}.ok"
+            path.touch(mode=0o600)
+            path.chmod(0o600)  # one others could write would never be trusted
     except OSError:
         return
 
 
 def _prune(folder: Path) -> None:
-    """Remove the stored copies and notes nobody read for ``MAX_AGE_DAYS`` (a data folder since removed or renamed)."""
-    oldest = time.time() - MAX_AGE_DAYS * 86400
-    for path in [*folder.glob("kb-*.pickle"), *folder.glob("*.ok")]:
-        try:
-            if path.stat().st_mtime < oldest:
-                path.unlink()
-        except OSError:  # another process removed or replaced it: nothing to do
-            continue
+    """Remove the stored copies and notes nobody read for ``MAX_AGE_DAYS`` (a data folder since removed or renamed),
+    and the temporary files of writes killed more than a day ago."""
+    now = time.time()
+    for pattern, age in (("kb-*.pickle", MAX_AGE_DAYS * 86400), ("*.ok", MAX_AGE_DAYS * 86400), (".kb-*.tmp", 86400)):
+        for path in folder.glob(pattern):
+            try:
+                if path.stat().st_mtime < now - age:
+                    path.unlink()
+            except OSError:  # another process removed or replaced it: nothing to do
+                continue
