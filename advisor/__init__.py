@@ -32,6 +32,7 @@ from .errors import (
     AdvisorError,
     AnswerError,
     EngineError,
+    EngineLimitError,
     EngineUnavailableError,
     InputFileError,
     KnowledgeBaseError,
@@ -62,10 +63,10 @@ _LAZY = {
 }
 
 __all__ = [
-    "Advisor", "AdvisorError", "AnswerError", "EngineError", "EngineUnavailableError", "InputFileError",
-    "KnowledgeBase", "KnowledgeBaseError", "KnowledgeBaseProblems", "OutputError", "PdfUnavailableError", "Question",
-    "Recommendation", "UnknownItemError", "WorkerLostError", "advise", "default_advisor", "load_knowledge_base",
-    "next_question", "recommendation_schema", "render_memo", "write_memo",
+    "Advisor", "AdvisorError", "AnswerError", "EngineError", "EngineLimitError", "EngineUnavailableError",
+    "InputFileError", "KnowledgeBase", "KnowledgeBaseError", "KnowledgeBaseProblems", "OutputError",
+    "PdfUnavailableError", "Question", "Recommendation", "UnknownItemError", "WorkerLostError", "advise",
+    "default_advisor", "load_knowledge_base", "next_question", "recommendation_schema", "render_memo", "write_memo",
 ]
 
 

@@ -99,6 +99,14 @@ class EngineError(AdvisorError):
     exit_code = 1
 
 
+class EngineLimitError(EngineError):
+    """Raised when durable-rules refuses to build the rules of a knowledge base, does not build them in time, or
+    stops while building them: a limit of the engine that the rule author can avoid by simplifying the rules
+    (the message names the form), hence a problem with the files, like an invalid rule."""
+
+    exit_code = 2
+
+
 class WorkerLostError(AdvisorError):
     """Raised when a batch's worker process stops abruptly (out of memory, killed): its structures are lost and
     the batch stops, leaving no result file. Running it again with one process (``jobs=1``) needs less memory."""

@@ -168,7 +168,7 @@ def test_rules_the_engine_cannot_build_stop_a_command_in_french_instead_of_hangi
         out, err = proc.communicate(timeout=60)
     finally:
         _stop(proc)
-    assert proc.returncode == 1 and out == "", err
+    assert proc.returncode == 2 and out == "", err
     assert "le moteur de règles n'a pas fini de construire les règles de la forme « bike » après 3 s" in err
     assert "advisor rules check" in err and "Traceback" not in err
     assert not list((tmp_path / "cache").glob("build-*.ok"))  # nothing remembered: the next run says it again

@@ -41,7 +41,7 @@ class Advisor:
     Raises:
         KnowledgeBaseError: the packaged knowledge base is invalid (``kb`` omitted).
         EngineUnavailableError: durable-rules cannot be imported.
-        EngineError: durable-rules refuses the rules, or (``prove``) cannot build them in time.
+        EngineLimitError: durable-rules refuses the rules, or (``prove``) cannot build them in time.
     """
 
     def __init__(self, kb: KnowledgeBase | None = None, consultant: Consultant | None = None,

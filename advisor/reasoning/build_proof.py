@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import EngineError
+from ..errors import EngineLimitError
 from ..knowledge import cache
 from .parts import ADVICE, part_label
 
@@ -45,7 +45,7 @@ def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], 
         seconds: how long the child may build (``BUILD_SECONDS`` by default).
 
     Raises:
-        EngineError: the build did not end within ``seconds``, or the child stopped abruptly (names the part).
+        EngineLimitError: the build did not end within ``seconds``, or the child stopped abruptly (names the part).
     """
     alone = threading.active_count() == 1 and threading.current_thread() is threading.main_thread()
     if not hasattr(os, "fork") or not alone:
@@ -60,12 +60,12 @@ def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], 
     seconds = BUILD_SECONDS if seconds is None else seconds
     status, part = _build_in_child(build, seconds)
     if status is None:
-        raise EngineError(f"le moteur de règles n'a pas fini de construire les règles de {part_label(part)} "
-                          f"après {seconds:.0f} s : elles lui demandent trop de combinaisons. {ADVICE} "
-                          "« advisor rules check » dit quelle forme en est la cause.")
+        raise EngineLimitError(f"le moteur de règles n'a pas fini de construire les règles de {part_label(part)} "
+                               f"après {seconds:.0f} s : elles lui demandent trop de combinaisons. {ADVICE} "
+                               "Vérifiez ensuite la base avec « advisor rules check ».")
     if os.WIFSIGNALED(status):
-        raise EngineError(f"le moteur de règles s'est arrêté brutalement en construisant les règles de "
-                          f"{part_label(part)}. {ADVICE} « advisor rules check » dit quelle forme en est la cause.")
+        raise EngineLimitError(f"le moteur de règles s'est arrêté brutalement en construisant les règles de "
+                               f"{part_label(part)}. {ADVICE} Vérifiez ensuite la base avec « advisor rules check ».")
     if os.waitstatus_to_exitcode(status) == 0:
         cache.remember(name)
     # A refusal (``_REFUSED``) is explained by the build in this process, which fails the same way, at once.

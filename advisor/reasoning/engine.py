@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import EngineError, EngineUnavailableError
+from ..errors import EngineError, EngineLimitError, EngineUnavailableError
 from .build_proof import prove_build
 from .conditions import compile_condition
 from .encoding import FACT_KIND, encode
@@ -119,8 +119,8 @@ class Engine:
 
     Raises:
         EngineUnavailableError: durable-rules cannot be imported.
-        EngineError: durable-rules refuses a part (named, with the limit it hits), or (``prove``) cannot build
-            one in time.
+        EngineLimitError: durable-rules refuses a part (named, with the limit it hits), or (``prove``) cannot
+            build one in time.
     """
 
     def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None,
@@ -153,8 +153,8 @@ class Engine:
                 # "run" keys of what it is given.
                 host.set_rulesets({part: json.loads(json.dumps(definition))})
             except Exception as err:  # noqa: BLE001 - durable raises bare exceptions with an error code
-                raise EngineError(f"le moteur de règles refuse les règles de {part_label(part)} : "
-                                  f"{limit_text(error_code(err))}") from err
+                raise EngineLimitError(f"le moteur de règles refuse les règles de {part_label(part)} : "
+                                       f"{limit_text(error_code(err))}") from err
         return host
 
     def _after_fork(self) -> None:
