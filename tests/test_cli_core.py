@@ -131,6 +131,21 @@ def test_toy_knowledge_base_through_the_cli(invoke) -> None:  # type: ignore[no-
 def test_json_schema_is_exportable() -> None:
     schema = recommendation_schema()
     assert {"recommendations", "excluded", "warnings", "next_steps"} <= set(schema["properties"])
+    assert schema["properties"]["alerts"]["default"] == [] and "alerts" not in schema["required"]
+
+
+def test_results_keep_the_methods_library_users_call(advisor) -> None:  # type: ignore[no-untyped-def]
+    """Results are plain records at run time (start-up, issue 15), with pydantic's method names."""
+    from advisor import Recommendation
+
+    rec = advisor.advise({"structure_types": ["aci"], "goals": ["market"]}, explain=True)
+    text = rec.model_dump_json()
+    assert Recommendation.model_validate_json(text) == rec == Recommendation.model_validate(rec.model_dump())
+    assert json.loads(text) == rec.model_dump(mode="json")
+    deep = rec.model_copy(deep=True)
+    deep.next_steps.append("changé")
+    assert rec.next_steps != deep.next_steps and rec.model_copy(update={"audience": "x"}).audience == "x"
+    assert Recommendation.model_construct(**rec.__dict__) == rec
 
 
 def test_unknown_option_is_reported_in_french(invoke) -> None:  # type: ignore[no-untyped-def]

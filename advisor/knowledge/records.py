@@ -7,12 +7,14 @@ Pydantic then reads each class's fields, the constraints given as ``Annotated[..
 or as ``field(metadata=...)`` (``alias``, ``ge``, ``min_length``, ``description``…), and raises what
 a ``__post_init__`` raises as a validation error.
 
-``Record`` keeps the names of pydantic's methods (``model_validate``, ``model_dump``,
-``model_dump_json``, ``model_copy``, ``model_json_schema``), which the library's users already call.
+``Record`` keeps the names of pydantic's methods (``model_validate``, ``model_validate_json``,
+``model_construct``, ``model_dump``, ``model_dump_json``, ``model_copy``, ``model_json_schema``), which
+the library's users already call; records are no longer ``pydantic.BaseModel`` instances.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, TypeVar
@@ -29,6 +31,8 @@ def spec(**options: Any) -> Any:
     """A field's default (``default`` or ``default_factory``) and what pydantic checks of it (``min_length``,
     ``ge``, ``alias``, ``description``…: the arguments of ``pydantic.Field``)."""
     defaults = {name: options.pop(name) for name in ("default", "default_factory") if name in options}
+    if defaults.get("default_factory") is list:  # pydantic shows no default built by a factory: say it
+        options.setdefault("json_schema_extra", {"default": []})
     return field(**defaults, metadata=options)
 
 
@@ -76,6 +80,20 @@ class Record:
         return adapter(cls).validate_python(data)  # type: ignore[no-any-return]
 
     @classmethod
+    def model_validate_json(cls: type[R], text: str | bytes) -> R:
+        """Validate JSON text into this class.
+
+        Raises:
+            pydantic.ValidationError: the text is not JSON, or does not fit.
+        """
+        return adapter(cls).validate_json(text)  # type: ignore[no-any-return]
+
+    @classmethod
+    def model_construct(cls: type[R], **values: Any) -> R:
+        """An instance from values already checked (not validated, as in pydantic)."""
+        return cls(**values)
+
+    @classmethod
     def model_json_schema(cls, mode: str = "validation") -> dict[str, Any]:
         """The JSON Schema of this class (``mode="serialization"``: as written out)."""
         return adapter(cls).json_schema(mode=mode)  # type: ignore[no-any-return]
@@ -88,6 +106,6 @@ class Record:
         """The record as JSON text; options as pydantic's ``model_dump_json``."""
         return adapter(type(self)).dump_json(self, indent=indent, **options).decode()  # type: ignore[no-any-return]
 
-    def model_copy(self: R, *, update: dict[str, Any] | None = None) -> R:
-        """A copy with some fields replaced (not validated, as in pydantic)."""
-        return replace(self, **(update or {}))  # type: ignore[type-var]
+    def model_copy(self: R, *, update: dict[str, Any] | None = None, deep: bool = False) -> R:
+        """A copy with some fields replaced (not validated, as in pydantic); ``deep``: nested values copied too."""
+        return replace(copy.deepcopy(self) if deep else self, **(update or {}))  # type: ignore[type-var]
