@@ -113,6 +113,8 @@ def test_progress_text_is_french() -> None:
         "50\u202f% · 1\u202f234 structures · 617 structures/s · temps restant : 2 s")
     assert batch_cmd._progress_text((1, 0.0, None, None)) == "0\u202f% · 1 structure"
     assert batch_cmd._progress_text((10, 1.0, 10.0, None)) == "100\u202f% · 10 structures · 10 structures/s"
+    narrow = batch_cmd._progress_text((45_000, 0.45, 725.0, 76.0), room=65)  # an 80-column terminal
+    assert narrow == "45\u202f% · 45\u202f000 structures · temps restant : 1 min 16 s"
     assert [batch_cmd._duration(s) for s in (0.2, 59.4, 65, 3725)] == ["1 s", "59 s", "1 min 05 s", "1 h 02 min"]
 
 
@@ -133,7 +135,7 @@ def test_progress_bar_in_a_terminal(tmp_path: Path, toy_kb: KnowledgeBase) -> No
                 "PYTHONPATH": os.pathsep.join([repo, env.get("PYTHONPATH", "")])})
     child = pexpect.spawn(sys.executable, ["-m", "advisor", "--data-dir", str(TOY_ROOT), "batch", str(source),
                                            "-o", str(tmp_path / "out.csv")],
-                          cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60, dimensions=(24, 120))
+                          cwd=str(tmp_path), env=env, encoding="utf-8", timeout=60, dimensions=(24, 80))
     child.logfile_read = screen = io.StringIO()
     child.expect_exact("Analyse")
     child.expect(r"100\u202f% · [\d\u202f]+ structures · [\d\u202f]+ structures/s")
@@ -143,3 +145,4 @@ def test_progress_bar_in_a_terminal(tmp_path: Path, toy_kb: KnowledgeBase) -> No
     assert child.exitstatus == 0
     bars = [line for line in screen.getvalue().split("\r") if line.startswith("Analyse")]
     assert len(bars) > 1 and len({line.index("]") for line in bars}) == 1  # the bar keeps its width
+    assert all(len(line.split("\n")[0].rstrip()) < 80 for line in bars)  # and the line fits: no wrapping

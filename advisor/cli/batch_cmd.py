@@ -116,6 +116,7 @@ class _Stopped(Exception):
 PROGRESS_EVERY_S = 0.2  # the bar is drawn again at most five times a second
 PROGRESS_LABEL = "Analyse"
 LONGEST_PROGRESS_TEXT = 80  # « 100 % · 1 000 000 structures · 10 000 structures/s · temps restant : 12 h 30 min »
+ESTIMATE_AFTER_S = 2.0  # the rate and time left, once that much of the work is seen (the first chunks vary)
 
 
 @contextlib.contextmanager
@@ -130,9 +131,11 @@ def _progress(size: int) -> Iterator[Callable[[int, int], None] | None]:
         yield None
         return
     columns = shutil.get_terminal_size().columns
-    width = max(1, min(40, columns - len(PROGRESS_LABEL) - 6 - LONGEST_PROGRESS_TEXT))
+    width = max(10, min(40, columns - len(PROGRESS_LABEL) - 6 - LONGEST_PROGRESS_TEXT))
+    room = columns - 1 - len(PROGRESS_LABEL) - width - 6  # click draws « label  [bar]  text »; one column spare
     with click.progressbar(length=max(size, 1), label=PROGRESS_LABEL, file=sys.stderr, width=width,
-                           show_eta=False, show_percent=False, item_show_func=_progress_text) as bar:
+                           show_eta=False, show_percent=False,
+                           item_show_func=lambda state: _progress_text(state, room)) as bar:
         done = 0
         shown = time.monotonic()
         first: tuple[float, int, int] | None = None  # (time, rows, bytes) at the first result
@@ -147,29 +150,32 @@ def _progress(size: int) -> Iterator[Callable[[int, int], None] | None]:
             shown = now
             since, rows_then, offset_then = first
             elapsed = now - since
-            rate = (rows - rows_then) / elapsed if elapsed > 0 else None
+            rate = (rows - rows_then) / elapsed if elapsed >= ESTIMATE_AFTER_S or offset >= size > 0 else None
             left = (elapsed * (size - offset) / (offset - offset_then)
-                    if elapsed > 0 and offset_then < offset < size else None)
+                    if elapsed >= ESTIMATE_AFTER_S and offset_then < offset < size else None)
             bar.update(offset - done, (rows, offset / size if size else 1.0, rate, left))
             done = offset
 
         yield advance
 
 
-def _progress_text(state: tuple[int, float, float | None, float | None] | None) -> str | None:
-    """« 42 % · 4 210 structures · 615 structures/s · temps restant : 1 min 05 s ».
+def _progress_text(state: tuple[int, float, float | None, float | None] | None, room: int = 200) -> str | None:
+    """« 42 % · 4 210 structures · 615 structures/s · temps restant : 1 min 05 s », in at most ``room`` characters:
+    the rate goes first, then the time left, when the line would not fit the terminal.
 
     ``state``: (rows done, share of the input done, rows per second, seconds left), the last two unknown at first.
     """
     if state is None:
         return None
     rows, share, rate, left = state
-    text = f"{int(share * 100)}\u202f% · {format_number(rows)} structure{'s' if rows > 1 else ''}"
+    parts = [f"{int(share * 100)}\u202f% · {format_number(rows)} structure{'s' if rows > 1 else ''}"]
     if rate is not None:
-        text += f" · {format_number(round(rate))} structures/s"
+        parts.append(f"{format_number(round(rate))} structures/s")
     if left is not None:
-        text += f" · temps restant : {_duration(left)}"
-    return text
+        parts.append(f"temps restant : {_duration(left)}")
+    while len(" · ".join(parts)) > room and len(parts) > 1:
+        parts.pop(1)
+    return " · ".join(parts)[:max(room, 0)]
 
 
 def _duration(seconds: float) -> str:
