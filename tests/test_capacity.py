@@ -144,12 +144,13 @@ def too_slow_to_build(folder: Path) -> Path:
     return folder
 
 
-def _recommend(root: Path, cache: Path, seconds: float) -> subprocess.Popen[str]:
-    """``advisor recommend`` on a data folder in a child process, the build proof stopped after ``seconds``."""
+def _recommend(root: Path, cache: Path, seconds: float,
+               args: tuple[str, ...] = ("recommend", "--example", "commute")) -> subprocess.Popen[str]:
+    """An ``advisor`` command on a data folder in a child process, the build proof stopped after ``seconds``."""
     code = ("import sys; from advisor.reasoning import build_proof; build_proof.BUILD_SECONDS = float(sys.argv[1])\n"
-            "from advisor.cli import main; main(['--data-dir', sys.argv[2], 'recommend', '--example', 'commute'])")
+            "from advisor.cli import main; main(['--data-dir', sys.argv[2], *sys.argv[3:]])")
     env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "ADVISOR_NO_CACHE": "", "NO_COLOR": "1"}
-    return subprocess.Popen([sys.executable, "-c", code, str(seconds), str(root)], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", code, str(seconds), str(root), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
@@ -255,3 +256,15 @@ def test_a_command_stopped_while_the_engine_builds_stops_the_child_too(tmp_path:
         _stop(proc)
     assert proc.returncode == -signum  # ended by the signal, as it would have been without the proof
     assert not _running(int(found[0]))
+
+
+@pytest.mark.parametrize("args", [("questions",), ("sheets", "list"), ("recommend", "--example"),
+                                  ("compare", "--forms", "bike,train")], ids=lambda a: " ".join(a))
+def test_commands_that_only_read_the_knowledge_base_do_not_build_the_engine(tmp_path: Path,
+                                                                           args: tuple[str, ...]) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120, args)
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0 and out and err == "", err

@@ -31,22 +31,32 @@ NO_COLOR_HELP = "Affichage sans couleurs (aussi avec la variable NO_COLOR ; avan
 
 
 class State:
-    """What commands share: the data folder, and the advisor built on first use (keeps --help fast)."""
+    """What commands share: the data folder, the knowledge base and the advisor, each built on first use (keeps
+    --help fast, and spares the engine to the commands that only read the knowledge base)."""
 
     def __init__(self, data_dir: Path | None, color: bool) -> None:
         self.data_dir = data_dir
         self.color = color
+        self._kb: Any = None
         self._advisor: Any = None
 
     @property
-    def advisor(self) -> Any:
-        """The ``Advisor`` over the chosen knowledge base (loaded once)."""
-        if self._advisor is None:
+    def kb(self) -> Any:
+        """The chosen knowledge base, loaded and checked once."""
+        if self._kb is None:
             from ..knowledge.loader import load_knowledge_base
+
+            self._kb = load_knowledge_base(self.data_dir)
+        return self._kb
+
+    @property
+    def advisor(self) -> Any:
+        """The ``Advisor`` over the chosen knowledge base (built once)."""
+        if self._advisor is None:
             from ..reasoning.advisor import Advisor
 
             # Rules durable-rules cannot build: a French error rather than a process Ctrl-C cannot stop.
-            self._advisor = Advisor(load_knowledge_base(self.data_dir), prove=True)
+            self._advisor = Advisor(self.kb, prove=True)
             start_up_done()
         return self._advisor
 

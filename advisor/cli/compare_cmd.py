@@ -30,14 +30,13 @@ def compare_cmd(state: State, answers_file: Path | None, example: str | None, as
       advisor compare mes-reponses.yaml
       advisor compare --forms gme,ges --format csv > comparaison.csv
     """
-    advisor = state.advisor
     if example == "" and answers_file is None:
-        read_situation(advisor.kb, answers_file, example)  # lists the examples
+        read_situation(state.kb, answers_file, example)  # lists the examples
         return
-    situation = read_situation(advisor.kb, answers_file, example, required=False)
-    rec = advisor.advise(situation.answers, as_of=as_of) if situation is not None else None
+    situation = read_situation(state.kb, answers_file, example, required=False)
+    rec = state.advisor.advise(situation.answers, as_of=as_of) if situation is not None else None
     wanted = [f.strip() for f in forms.split(",") if f.strip()] if forms else None
-    result = compare(advisor.kb, rec, wanted)
+    result = compare(state.kb, rec, wanted)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt == "csv":

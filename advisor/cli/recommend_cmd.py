@@ -39,10 +39,10 @@ def recommend(state: State, answers_file: Path | None, example: str | None, as_o
       advisor recommend mes-reponses.yaml --date 2027-01-15
       advisor recommend --example          (liste des exemples)
     """
-    advisor = state.advisor
-    situation = read_situation(advisor.kb, answers_file, example)
+    situation = read_situation(state.kb, answers_file, example)
     if situation is None:
         return
+    advisor = state.advisor
     result = advisor.advise(situation.answers, explain=True, as_of=as_of)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
@@ -58,7 +58,7 @@ def recommend(state: State, answers_file: Path | None, example: str | None, as_o
 @pass_state
 def questions(state: State, fmt: str) -> None:
     """Liste les questions du conseiller, avec leurs choix et quand elles sont posées."""
-    kb = state.advisor.kb
+    kb = state.kb
     if fmt == "json":
         data = [q.model_dump(mode="json", by_alias=True, exclude_none=True) for q in kb.questions.values()]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

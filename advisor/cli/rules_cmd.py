@@ -55,5 +55,5 @@ def check(state: State, scenarios: Path | None, as_of: dt.date | None) -> None:
 @pass_state
 def doc(state: State, folder: Path, force: bool) -> None:
     """Écrit le livre des règles (HTML autonome) dans DOSSIER : une page par forme et par question."""
-    written = export_rulebook(state.advisor.kb, folder, force=force)
+    written = export_rulebook(state.kb, folder, force=force)
     click.echo(f"{len(written)} pages écrites dans {folder} ; ouvrez {folder / 'index.html'} dans un navigateur.")

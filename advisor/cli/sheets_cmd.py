@@ -22,7 +22,7 @@ def sheets() -> None:
 @pass_state
 def list_sheets(state: State) -> None:
     """Liste les fiches ressources (identifiant, titre)."""
-    for sheet in state.advisor.kb.sheets.values():
+    for sheet in state.kb.sheets.values():
         click.echo(f"{sheet.id}\t{sheet.title}")
 
 
@@ -37,7 +37,7 @@ def show(state: State, sheet_id: str, no_pager: bool) -> None:
     Exemple :
       advisor sheets show gme
     """
-    sheet = state.advisor.kb.get_sheet(sheet_id)
+    sheet = state.kb.get_sheet(sheet_id)
     header = f"{sheet.title}\n{sheet.meta.family} · faits vérifiés le {sheet.meta.checked_on:%d/%m/%Y}"
     if sheet.meta.status:
         header += f"\nCadre en évolution (état au {sheet.meta.status.as_of:%d/%m/%Y}) : {sheet.meta.status.summary}"
@@ -64,5 +64,5 @@ def export(state: State, folder: Path, force: bool) -> None:
 
     Le site n'utilise ni script ni ressource externe : il peut être publié tel quel.
     """
-    written = export_site(state.advisor.kb, folder, force=force)
+    written = export_site(state.kb, folder, force=force)
     click.echo(f"{len(written)} pages écrites dans {folder} ; ouvrez {folder / 'index.html'} dans un navigateur.")
