@@ -268,3 +268,20 @@ def test_commands_that_only_read_the_knowledge_base_do_not_build_the_engine(tmp_
     finally:
         _stop(proc)
     assert proc.returncode == 0 and out and err == "", err
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not hasattr(os, "fork"), reason="pseudo-terminals and os.fork")
+def test_a_long_first_build_is_announced_in_a_terminal(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    root = too_slow_to_build(tmp_path / "kb")
+    code = ("import sys; from advisor.reasoning import build_proof; build_proof.BUILD_SECONDS = 4.0\n"
+            "from advisor.cli import main; main(['--data-dir', sys.argv[1], 'recommend', '--example', 'commute'])")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache"), "ADVISOR_NO_CACHE": "", "NO_COLOR": "1",
+           "TERM": "dumb", "LANG": "C.UTF-8"}
+    child = pexpect.spawn(sys.executable, ["-c", code, str(root)], env=env, encoding="utf-8", timeout=30,
+                          dimensions=(24, 200))
+    child.expect_exact("Préparation du moteur de règles pour cette base de connaissances (une seule fois)")
+    child.expect_exact("n'a pas fini de construire les règles de la forme « bike » après 4 s")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2

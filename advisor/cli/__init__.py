@@ -56,9 +56,16 @@ class State:
             from ..reasoning.advisor import Advisor
 
             # Rules durable-rules cannot build: a French error rather than a process Ctrl-C cannot stop.
-            self._advisor = Advisor(self.kb, prove=True)
+            self._advisor = Advisor(self.kb, prove=_building)
             start_up_done()
         return self._advisor
+
+
+def _building() -> None:
+    """Said in a terminal when the first build of the rules engine for a knowledge base takes a while."""
+    if sys.stderr.isatty():
+        click.echo("Préparation du moteur de règles pour cette base de connaissances (une seule fois)… "
+                   "Ctrl-C pour arrêter.", err=True)
 
 
 def start_up_done() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from ..knowledge.base import KnowledgeBase
@@ -36,7 +36,8 @@ class Advisor:
             ``file`` follows ``rules/questions.yaml``.
         index: the rules indexed by question (shared by the fast ``searcher``; built when omitted).
         prove: build the engine in a child process first, so that rules durable-rules cannot build raise
-            ``EngineError`` instead of hanging the process (``engine.Engine``; the command line does).
+            ``EngineLimitError`` instead of hanging the process; a function: also called once if that takes
+            more than two seconds (``engine.Engine``; the command line does, to tell the person).
 
     Raises:
         KnowledgeBaseError: the packaged knowledge base is invalid (``kb`` omitted).
@@ -46,7 +47,7 @@ class Advisor:
 
     def __init__(self, kb: KnowledgeBase | None = None, consultant: Consultant | None = None,
                  order: Literal["smart", "file"] = "smart", *, index: RuleIndex | None = None,
-                 prove: bool = False) -> None:
+                 prove: bool | Callable[[], None] = False) -> None:
         self.kb = kb if kb is not None else load_knowledge_base()
         self.consultant: Consultant = consultant if consultant is not None else Engine(self.kb, prove=prove)
         self.order = order

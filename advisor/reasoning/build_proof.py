@@ -32,17 +32,19 @@ from ..knowledge import cache
 from .parts import ADVICE, part_label
 
 BUILD_SECONDS = 60.0
+NOTICE_SECONDS = 2.0  # a build that takes longer than this is worth telling the person about
 _REFUSED = 3  # the child's exit status when durable-rules refused the rules: the parent builds and says why
 
 
 def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], None]], Any],
-                seconds: float | None = None) -> None:
+                seconds: float | None = None, waiting: Callable[[], None] | None = None) -> None:
     """Build the rules once in a child process, unless a build of the same rules succeeded before here.
 
     Args:
         definition: the compiled rulesets (their digest names the proof).
         build: builds the engine's host, calling its argument with each part's name first.
         seconds: how long the child may build (``BUILD_SECONDS`` by default).
+        waiting: called once if the build takes more than ``NOTICE_SECONDS`` (to tell the person).
 
     Raises:
         EngineLimitError: the build did not end within ``seconds``, or the child stopped abruptly (names the part).
@@ -58,7 +60,7 @@ def prove_build(definition: Mapping[str, Any], build: Callable[[Callable[[str], 
     if cache.remembered(name):
         return
     seconds = BUILD_SECONDS if seconds is None else seconds
-    status, part = _build_in_child(build, seconds)
+    status, part = _build_in_child(build, seconds, waiting)
     if status is None:
         raise EngineLimitError(f"le moteur de règles n'a pas fini de construire les règles de {part_label(part)} "
                                f"après {seconds:.0f} s : elles lui demandent trop de combinaisons. {ADVICE} "
@@ -87,7 +89,8 @@ def _signalled(signum: int, frame: Any) -> None:
 _ENDING = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
-def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: float) -> tuple[int | None, str]:
+def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: float,
+                    waiting: Callable[[], None] | None) -> tuple[int | None, str]:
     """Run ``build`` in a forked child: (its wait status, or None when stopped after ``seconds``; the last part)."""
     read_end, write_end = os.pipe()
     parent = os.getpid()
@@ -103,15 +106,23 @@ def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: floa
         os._exit(code)
     os.close(write_end)
     part, received = "", b""
-    deadline = time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = start + seconds
+    notice = start + NOTICE_SECONDS if waiting is not None else None
     previous = {signum: signal.signal(signum, _signalled) for signum in _ENDING}
     try:
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+            now = time.monotonic()
+            if waiting is not None and notice is not None and now >= notice:
+                waiting()
+                notice = None
+            if now >= deadline:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
                 return None, part
+            wake = min(deadline, notice) if notice is not None else deadline
+            if not select.select([read_end], [], [], wake - now)[0]:
+                continue  # time to tell the person, or to stop the child
             chunk = os.read(read_end, 4096)
             if not chunk:  # the child ended
                 return os.waitpid(pid, 0)[1], part

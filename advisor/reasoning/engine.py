@@ -115,7 +115,8 @@ class Engine:
         on_part: called with each part's name before it is built.
         forms: only the rules of these forms (to find which form of a part the engine refuses).
         prove: build the rules in a child process first, once per machine, so that rules durable-rules
-            cannot build raise instead of hanging the process (``build_proof.py``; the command line does).
+            cannot build raise instead of hanging the process (``build_proof.py``; the command line does);
+            a function: also called once if that takes more than two seconds (to tell the person).
 
     Raises:
         EngineUnavailableError: durable-rules cannot be imported.
@@ -124,7 +125,7 @@ class Engine:
     """
 
     def __init__(self, kb: KnowledgeBase, on_part: Callable[[str], None] | None = None,
-                 forms: Iterable[str] | None = None, prove: bool = False) -> None:
+                 forms: Iterable[str] | None = None, prove: bool | Callable[[], None] = False) -> None:
         engine = _import_engine()
         self._choices = {qid: [c.id for c in q.choices] for qid, q in kb.questions.items() if q.type == "multiple"}
         self._traces: dict[str, list[str]] = {}
@@ -137,7 +138,7 @@ class Engine:
         self._part_of = {rid: part for part, ids in self.parts.items() for rid in ids}
         self._host_class = _host_class(engine)
         if prove:
-            prove_build(self.definition, self._new_host)
+            prove_build(self.definition, self._new_host, waiting=prove if callable(prove) else None)
         self._host = self._new_host(on_part)
         self._renew = False  # build a new host before the next consultation (after a fork or a refusal)
         self._set_aside: list[Any] = []
