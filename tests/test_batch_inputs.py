@@ -178,6 +178,7 @@ def test_sigterm_stops_cleanly_like_ctrl_c(tmp_path: Path, jobs: str, group: boo
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
     assert "Arrêté (signal de fin) après" in err and "est inchangé" in err
+    assert not err.startswith("\n") and "\n\n" not in err  # no empty line in a pipe
     assert "Traceback" not in err and "Error" not in err
     assert target.read_text(encoding="utf-8") == "ancien"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.csv"]

@@ -72,6 +72,7 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
     for note in rows.notes:
         click.echo(f"Remarque : {note}", err=True)
     summary = Summary()
+    stopped = 0  # the signal that stopped the batch
     with _progress(rows.plan.size) as advance, _interruptible(at_once=lambda: rows.parallel) as interrupted:
         try:
             for row in rows:
@@ -89,11 +90,13 @@ def batch(state: State, input_file: Path, output_file: Path | None, fmt: str | N
             if not signum:
                 raise
             rows.close()  # deletes the temporary file, stops the workers
-            state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
-            how = {signal.SIGINT: "Interrompu", signal.SIGTERM: "Arrêté (signal de fin)"}.get(
-                signum, "Arrêté (terminal fermé)")
-            click.echo(f"\n{how} après {_structures(summary.processed)} : {output_file} {state_of_output}.", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum) from None
+            stopped = signum
+    if stopped:  # said once the progress bar, if any, has ended its line
+        state_of_output = "est inchangé" if output_file.exists() else "n'a pas été créé"
+        how = {signal.SIGINT: "Interrompu", signal.SIGTERM: "Arrêté (signal de fin)"}.get(
+            stopped, "Arrêté (terminal fermé)")
+        click.echo(f"{how} après {_structures(summary.processed)} : {output_file} {state_of_output}.", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED if stopped == signal.SIGINT else 128 + stopped)
     click.echo(_summary_text(summary, output_file, rows.notes))
     if summary.failed:
         raise click.exceptions.Exit(EXIT_USER)
