@@ -285,3 +285,23 @@ def test_a_long_first_build_is_announced_in_a_terminal(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="dying with the parent is a Linux feature")
+def test_the_engine_check_stops_with_rules_check(tmp_path: Path) -> None:
+    proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120, ("rules", "check"))
+    deadline = time.monotonic() + 30
+    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
+                                       check=False).stdout.split()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)  # the check has started building
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=10)
+    finally:
+        _stop(proc)
+    deadline = time.monotonic() + 5
+    while _running(int(found[0])):
+        assert time.monotonic() < deadline, "the engine check kept running after rules check was stopped"
+        time.sleep(0.1)

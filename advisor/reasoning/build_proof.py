@@ -151,10 +151,16 @@ def _bound_to(parent: int, seconds: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(int(seconds) + 2)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a child process that may spend long in durable-rules' C code: killed by the system when ``parent``
+    dies (Linux), rather than left running alone; ends at once if the parent is already gone."""
     if sys.platform.startswith("linux"):
         import ctypes
 
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the parent dies
-    if os.getppid() != parent:  # the parent died before that
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
         os._exit(_REFUSED)

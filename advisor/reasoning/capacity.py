@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import subprocess
 import sys
@@ -196,7 +197,9 @@ def _message(event: dict[str, Any], part: str, code: int | None, hung: bool, tim
 
 def _main(argv: Iterable[str]) -> None:
     from ..knowledge.loader import load_knowledge_base
+    from .build_proof import die_with_parent
 
+    die_with_parent(os.getppid())  # a check stopped with its command stops here too, even inside the engine
     root, count, day = list(argv)
     kb = load_knowledge_base(root, check=False)
 
