@@ -152,7 +152,14 @@ def _recommend(root: Path, cache: Path, seconds: float,
     env = {**os.environ, "ADVISOR_CACHE_DIR": str(cache), "ADVISOR_NO_CACHE": "", "NO_COLOR": "1"}
     return subprocess.Popen([sys.executable, "-c", code, str(seconds), str(root), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=_default_signals)
+
+
+def _default_signals() -> None:
+    """As in a terminal, whatever runs the tests (``nohup`` ignores SIGHUP, a background job SIGINT)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -305,3 +312,24 @@ def test_the_engine_check_stops_with_rules_check(tmp_path: Path) -> None:
     while _running(int(found[0])):
         assert time.monotonic() < deadline, "the engine check kept running after rules check was stopped"
         time.sleep(0.1)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP") or not hasattr(os, "fork"), reason="POSIX signals")
+def test_a_command_run_under_nohup_outlives_a_closed_terminal_while_the_engine_builds(tmp_path: Path) -> None:
+    code = ("import sys; from advisor.cli import main\n"
+            "main(['--data-dir', sys.argv[1], 'recommend', '--example', 'commute'])")
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache"), "ADVISOR_NO_CACHE": ""}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(too_slow_to_build(tmp_path / "kb"))], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))  # as nohup does
+    try:
+        deadline = time.monotonic() + 30
+        while not subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, check=False).stdout:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert proc.poll() is None  # still proving the rules, as asked
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

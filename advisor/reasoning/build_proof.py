@@ -109,7 +109,9 @@ def _build_in_child(build: Callable[[Callable[[str], None]], Any], seconds: floa
     start = time.monotonic()
     deadline = start + seconds
     notice = start + NOTICE_SECONDS if waiting is not None else None
-    previous = {signum: signal.signal(signum, _signalled) for signum in _ENDING}
+    # (A signal the command ignores, as under ``nohup``, stays ignored.)
+    previous = {signum: signal.signal(signum, _signalled) for signum in _ENDING
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         while True:
             now = time.monotonic()
