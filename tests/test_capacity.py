@@ -162,6 +162,16 @@ def _default_signals() -> None:
             signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
+def _child_of(proc: subprocess.Popen[str]) -> int:
+    """The process the command started (the build proof's or the engine check's), once it runs."""
+    deadline = time.monotonic() + 30
+    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
+                                       check=False).stdout.split()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    return int(found[0])
+
+
 def _stop(proc: subprocess.Popen[str]) -> None:
     """Leave no process behind, whatever the test found."""
     if proc.poll() is None:
@@ -185,10 +195,7 @@ def test_rules_the_engine_cannot_build_stop_a_command_in_french_instead_of_hangi
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
 def test_ctrl_c_stops_a_command_while_the_engine_builds(tmp_path: Path) -> None:
     proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120)
-    deadline = time.monotonic() + 30
-    while not subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, check=False).stdout:
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
+    _child_of(proc)
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=10)
@@ -218,18 +225,20 @@ def test_a_build_that_succeeded_is_proven_once(tmp_path: Path) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the build proof needs os.fork")
 def test_the_child_building_the_rules_does_not_outlive_its_time_when_the_command_is_killed(tmp_path: Path) -> None:
     proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 1)
-    deadline = time.monotonic() + 30
-    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
-                                       check=False).stdout.split()):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
+    child = _child_of(proc)
     proc.kill()  # as a system stopping the command would, leaving the child alone
     proc.communicate()
-    child = int(found[0])
-    deadline = time.monotonic() + 10
-    while _running(child):
-        assert time.monotonic() < deadline, "the child kept building after its time was up"
+    assert _gone_within(child, 10), "the child kept building after its time was up"
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    """Whether a process ends within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.1)
+    return True
 
 
 def _running(pid: int) -> bool:
@@ -251,18 +260,14 @@ def _running(pid: int) -> bool:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)], ids=["term", "hup"])
 def test_a_command_stopped_while_the_engine_builds_stops_the_child_too(tmp_path: Path, signum: int) -> None:
     proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120)
-    deadline = time.monotonic() + 30
-    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
-                                       check=False).stdout.split()):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
+    child = _child_of(proc)
     proc.send_signal(signum)
     try:
         proc.communicate(timeout=10)
     finally:
         _stop(proc)
     assert proc.returncode == -signum  # ended by the signal, as it would have been without the proof
-    assert not _running(int(found[0]))
+    assert not _running(child)
 
 
 @pytest.mark.parametrize("args", [("questions",), ("sheets", "list"), ("recommend", "--example"),
@@ -297,21 +302,14 @@ def test_a_long_first_build_is_announced_in_a_terminal(tmp_path: Path) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="dying with the parent is a Linux feature")
 def test_the_engine_check_stops_with_rules_check(tmp_path: Path) -> None:
     proc = _recommend(too_slow_to_build(tmp_path / "kb"), tmp_path / "cache", 120, ("rules", "check"))
-    deadline = time.monotonic() + 30
-    while not (found := subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True,
-                                       check=False).stdout.split()):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
+    child = _child_of(proc)
     time.sleep(0.5)  # the check has started building
     proc.send_signal(signal.SIGTERM)
     try:
         proc.communicate(timeout=10)
     finally:
         _stop(proc)
-    deadline = time.monotonic() + 5
-    while _running(int(found[0])):
-        assert time.monotonic() < deadline, "the engine check kept running after rules check was stopped"
-        time.sleep(0.1)
+    assert _gone_within(child, 5), "the engine check kept running after rules check was stopped"
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP") or not hasattr(os, "fork"), reason="POSIX signals")
@@ -323,10 +321,7 @@ def test_a_command_run_under_nohup_outlives_a_closed_terminal_while_the_engine_b
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))  # as nohup does
     try:
-        deadline = time.monotonic() + 30
-        while not subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, check=False).stdout:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _child_of(proc)
         proc.send_signal(signal.SIGHUP)
         time.sleep(1)
         assert proc.poll() is None  # still proving the rules, as asked
