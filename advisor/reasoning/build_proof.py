@@ -5,7 +5,7 @@ durable-rules builds its rulesets in C: on some rules it takes hours (measured: 
 an ``any`` over 20 thresholds of one number), and while it does, neither Ctrl-C nor a timeout reaches the
 process. So the command line first builds the same rules in a child process, which it stops after
 ``BUILD_SECONDS``. A build that succeeded is remembered in the cache folder (``knowledge/cache.py``), keyed
-by the compiled rules and the engine's version: the proof costs a few hundredths of a second, once.
+by the compiled rules and the engine's binary: the proof costs a few hundredths of a second, once.
 
 Only where ``os.fork`` exists, from the main thread of a process that runs no other (forking a threaded
 process may leave the child waiting on a lock another thread held); elsewhere the rules are built as
