@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from advisor import Advisor, KnowledgeBase
+from advisor.reasoning.composition import Step
 from advisor.reasoning.evaluator import ReferenceEvaluator
 from advisor.reasoning.search import MAX_TRIALS, Search
 from advisor.reasoning.whatif import alternative_values
@@ -187,7 +188,7 @@ def test_second_changes_after_a_step_are_the_plain_ones(kb: KnowledgeBase, fast:
         for search, first, n, value in _steps(view, base):
             kept = search._kept[(first, n)]
             step = {**base, first: value}
-            groups = search._step_groups(first, step, kept, search.near.changed(kept))
+            groups = search._step_groups(first, step, kept, search._moved_by(first, n))
             plain = [(q.id, alternative_values(kb, q, step.get(q.id))) for q in view.relevant_questions(step)
                      if q.what_if]
             assert [g for g in groups if g[0] != first] == [g for g in plain if g[0] != first]
@@ -203,7 +204,7 @@ def test_bounds_of_a_step_inherit_the_base_tests_exactly(kb: KnowledgeBase, fast
         for search, first, n, _value in _steps(view, base):
             kept, fired = search._kept[(first, n)], search._singles[(first, n)]
             outcome = view.verdict(fired)
-            touched = search.index.reading(search.near.changed(kept))
+            touched = search.near.touched(kept)
             inherited = search.near.bounds(kept, fired, outcome, search.min_score, None, search._base_bounds(), touched)
             fresh = search.near.bounds(kept, fired, outcome, search.min_score)
             for question in view.relevant_questions(kept):
@@ -214,31 +215,47 @@ def test_bounds_of_a_step_inherit_the_base_tests_exactly(kb: KnowledgeBase, fast
 
 def test_untouched_shared_rules_hold_in_the_pair_as_in_the_second_change(kb: KnowledgeBase, fast: Advisor) -> None:
     """The composed pairs evaluate only the shared rules that can differ from the second change alone: the
-    others (conjunctions reading no answer the step changed, on no question both reach) hold in the pair
-    exactly as in the second change; the evaluated ones do differ sometimes, so they must be evaluated."""
+    others (none of their tests changed by the step, and none on a question both reach whose relevance the
+    step moved) hold in the pair exactly as in the second change; the evaluated ones do differ sometimes,
+    so they must be evaluated."""
     checked = differ = 0
     for view, base in situations(kb, fast, 30, seed=11):
         for search, first, n, value in _steps(view, base):
             kept = search._kept[(first, n)]
-            touched = search.index.reading(search.near.changed(kept))
+            touched, moved = search.near.touched(kept), search._moved_by(first, n)
             step = {**base, first: value}
             for second, values in search.groups:
                 reach = search.index.reach
                 if second == first or second in reach[first].questions or first in reach[second].questions:
                     continue
-                shared = search.index.shared_rules(first, second)
-                fixed, alone = search.composition.shared_split(first, second, shared,
-                                                                search.index.reach_of_both(first, second))
+                both = search.index.reach_of_both(first, second)
+                fixed, alone = search.composition.shared_split(first, second, search.index.shared_rules(first, second),
+                                                                both)
+                unmoved = moved.isdisjoint(both)
+                evaluated = {rid for rid in [*fixed, *alone] if rid in touched or (rid in fixed and not unmoved)}
                 for m, value2 in enumerate(values):
                     pair = view.settle({**step, second: value2})[2]
                     single = search._single(second, m, value2)
-                    for rid in alone:
-                        if rid not in touched:
-                            assert (rid in pair) == (rid in single), (first, value, second, value2, rid)
-                            checked += 1
-                    differ += any((rid in pair) != (rid in single) for rid in [*fixed, *alone] if rid in touched
-                                  or rid in fixed)
+                    for rid in {*fixed, *alone} - evaluated:
+                        assert (rid in pair) == (rid in single), (first, value, second, value2, rid)
+                        checked += 1
+                    differ += any((rid in pair) != (rid in single) for rid in evaluated)
     assert checked > 100 and differ > 0
+
+
+def test_a_step_read_from_the_base_is_the_step_read_from_its_rules(kb: KnowledgeBase, fast: Advisor) -> None:
+    """A step built from the base's and the rules its change touched says what one built from all its rules says."""
+    compared = 0
+    for view, base in situations(kb, fast, 30, seed=13):
+        for search, first, n, _value in _steps(view, base):
+            derived = search._step(first, n)
+            fresh = Step(search.index, search.base[0], derived.fired, derived.touched)
+            assert {f: (s.score, s.rules, s.supports, s.excludes) for f, s in derived.states.items()} == {
+                f: (s.score, s.rules, s.supports, s.excludes) for f, s in fresh.states.items()}
+            assert (derived.supported, sorted(derived.top_supports), derived.top_selectors) == (
+                fresh.supported, sorted(fresh.top_supports), fresh.top_selectors)
+            compared += derived.fired != search.near.fired
+    assert compared > 300
 
 
 def test_a_bound_on_all_steps_of_a_question_is_the_bound_on_each(kb: KnowledgeBase, fast: Advisor) -> None:
@@ -253,14 +270,17 @@ def test_a_bound_on_all_steps_of_a_question_is_the_bound_on_each(kb: KnowledgeBa
             steps = [search._step(first, n) for n, value in enumerate(values)
                      if search._single_verdict(first, n, value) == search.base]
             for second, _ in search.groups:
-                if (second == first or index.shared_rules(first, second) or second in reach[first].questions
-                        or first in reach[second].questions):
+                if second == first or second in reach[first].questions or first in reach[second].questions:
                     continue
-                profile = search._profile(second)
                 both = index.reach_of_both(first, second)
-                each = all(search.composition.cannot_change(first, profile, step, frozenset(), {},
+                fixed, alone = search.composition.shared_split(first, second, index.shared_rules(first, second), both)
+                if any(not step.touched.isdisjoint([*fixed, *alone]) or (fixed and not step.moved.isdisjoint(both))
+                       for step in steps):
+                    continue  # a step must evaluate a rule both reach on the pair: the bound is per step
+                profile = search._profile(second)
+                each = all(search.composition.cannot_change(first, profile, step, [], {},
                                                             reach[second].questions, both) for step in steps)
-                assert search._keeps_all(first, second) == each, (first, second)
+                assert search._keeps_all(first, second, fixed, alone, both) == each, (first, second)
                 pruned += each and bool(steps)
                 kept += not each
     assert pruned > 1000 and kept > 500  # it does prune, and not everywhere

@@ -8,6 +8,7 @@ in ``knowledge/base.py``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from .records import Check, Record, record, spec
@@ -126,6 +127,13 @@ class Condition(Record):
     def children(self) -> list[Condition]:
         """The sub-conditions of a logical node (none for a test)."""
         return self.all or self.any or ([self.not_] if self.not_ else [])
+
+    def tests(self) -> Iterator[Condition]:
+        """Every test of an answer in the condition, wherever it stands (under ``all``, ``any`` or ``not``)."""
+        if self.question is not None:
+            yield self
+        for child in self.children():
+            yield from child.tests()
 
     def is_date_test(self) -> bool:
         """Whether this node tests the consultation date."""

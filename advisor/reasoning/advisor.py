@@ -87,12 +87,15 @@ class Advisor:
                 self._searcher = fast
         return self._searcher
 
-    def near(self, answers: Mapping[str, Any]) -> Neighbourhood:
+    def near(self, answers: Mapping[str, Any], fired: Iterable[str] | None = None) -> Neighbourhood:
         """These normalised answers settled once, to settle answer sets that differ in a few answers fast.
 
         Meant for the fast evaluator (``searcher``): the neighbours' rules are evaluated in plain Python.
+        ``fired``: the rules already known to hold on ``answers``, then settled answers (the engine's, in
+        ``advise``): nothing is evaluated for the base.
         """
-        return Neighbourhood(self.index, self.relevance, answers, self.as_of)
+        settled = None if fired is None else (answers, frozenset(fired))
+        return Neighbourhood(self.index, self.relevance, answers, self.as_of, settled=settled)
 
     def confirming(self, kept: Answers, fired: set[str]) -> Neighbourhood:
         """Settled answers and the rules the engine fired on them, to settle answer sets that differ in a

@@ -50,36 +50,57 @@ class Step:
         index: the rules, indexed.
         top: the base's recommended form (None when nothing is first).
         fired: the rules that hold after the first change.
-        changed: the questions whose kept answer differs from the base's: only the rules reading one
-            of them can hold on the step otherwise than on the base.
+        touched: the rules one of whose tests gives otherwise on the step than on the base
+            (``Neighbourhood.touched``): any other rule holds on the step exactly as on the base.
+        moved: the questions whose relevance tests give otherwise on the step than on the base
+            (``Neighbourhood.moved``): any other applies on the step exactly as on the base.
+        base: the step of no change (the base answers), when known: only the touched rules are then read.
     """
 
-    __slots__ = ("changed", "fired", "states", "supported", "top_supports", "top_selectors", "touched")
+    __slots__ = ("fired", "moved", "states", "supported", "top_supports", "top_selectors", "touched")
 
-    def __init__(self, index: RuleIndex, top: str | None, fired: frozenset[str], changed: list[str]) -> None:
+    def __init__(self, index: RuleIndex, top: str | None, fired: frozenset[str], touched: frozenset[str],
+                 moved: frozenset[str] = frozenset(), base: Step | None = None) -> None:
         self.fired = fired
-        self.changed = changed
-        self.states: dict[str, FormState] = {}
-        supports, selectors = [], []
-        form_of, effects, signed = index.form_of, index.effect, index.signed
-        for rid in fired:  # ``form_states``, and the top form's own rules, in one pass
+        self.touched = touched
+        self.moved = moved
+        if base is None:
+            self.states: dict[str, FormState] = {}
+            supports: list[str] = []
+            selectors: list[str] = []
+            moves = [(rid, 1) for rid in fired]
+        else:  # the base's, where a touched rule holds otherwise
+            self.states = dict(base.states)
+            supports, selectors = list(base.top_supports), list(base.top_selectors)
+            moves = [(rid, 1 if rid in fired else -1) for rid in touched if (rid in fired) != (rid in base.fired)]
+        form_of, effects, signed, states = index.form_of, index.effect, index.signed, self.states
+        for rid, sign in moves:  # ``form_states``, and the top form's own rules, in one pass
             form_id, effect = form_of[rid], effects[rid]
-            state = self.states.get(form_id)
+            state = states.get(form_id)
             if state is None:
-                state = self.states[form_id] = FormState()
-            state.score += signed[rid]
+                state = states[form_id] = FormState()
+            elif base is not None and state is base.states.get(form_id):
+                state = states[form_id] = state.copy()  # the base's is shared
+            state.score += sign * signed[rid]
+            state.rules += sign
+            if not state.rules:
+                del states[form_id]
+            own = None
             if effect == "supports":
-                state.supports += 1
-                if form_id == top:
-                    supports.append(rid)
+                state.supports += sign
+                own = supports
             elif effect == "excludes":
-                state.excludes += 1
-            elif effect == "selects_variant" and form_id == top:
-                selectors.append(rid)
-        self.supported = frozenset(f for f, state in self.states.items() if state.supports)
+                state.excludes += sign
+            elif effect == "selects_variant":
+                own = selectors
+            if own is not None and form_id == top:
+                if sign > 0:
+                    own.append(rid)
+                else:
+                    own.remove(rid)
+        self.supported = frozenset(f for f, state in states.items() if state.supports)
         self.top_supports = supports
         self.top_selectors = sorted(selectors, key=index.precedence.__getitem__)
-        self.touched = index.reading(changed)
 
 
 class Steps:
@@ -91,10 +112,14 @@ class Steps:
     the top form's lowest score.
     """
 
-    __slots__ = ("all_have_top", "highest", "highest_supported", "lowest_top", "steps")
+    __slots__ = ("all_have_top", "highest", "highest_supported", "lowest_top", "moved", "steps", "touched")
 
     def __init__(self, steps: list[Step], top: str | None, forms: Iterable[str]) -> None:
         self.steps = steps
+        self.touched = frozenset().union(*(step.touched for step in steps))
+        """The rules some step touched (``Step.touched``)."""
+        self.moved = frozenset().union(*(step.moved for step in steps))
+        """The questions whose relevance some step moved (``Step.moved``)."""
         self.all_have_top = top is None or all(top in step.states for step in steps)
         self.highest: dict[str, int] = {}
         self.highest_supported: dict[str, int] = {}
@@ -219,33 +244,32 @@ class Composition:
         return self._variant_kept[key]
 
     def shared_split(self, first: str, second: str, shared: frozenset[str],
-                      both: frozenset[str]) -> tuple[list[str], list[str]]:
+                     both: frozenset[str]) -> tuple[list[str], list[str]]:
         """The rules both changes reach, as (always bounded, bounded only when the step touched them).
 
-        The second kind, a conjunction of tests none on a question both reach, holds in the pair exactly as
-        in the value's change when its tests on the first change's questions give the same on the step as
-        on the base (``_shared_states``): surely so when it reads no question whose kept answer changed.
+        A rule of the second kind reads no question both changes reach: when none of its tests gives
+        otherwise on the step than on the base (``Step.touched``), it holds in the pair exactly as in the
+        value's change, which the profile counts.
         """
         key = (first, second)
         if key not in self._split:
             index = self.index
             fixed, touched = [], []
             for rid in sorted(shared & index.decisive):  # a warning adds nothing to the bound
-                alone = index.conjunctive[rid] and not any(qid in both for qid, _, _ in index.leaves[rid])
-                (touched if alone else fixed).append(rid)
+                (touched if index.reads[rid].isdisjoint(both) else fixed).append(rid)
             self._split[key] = (fixed, touched)
         return self._split[key]
 
-    def cannot_change(self, first: str, profile: Profile, step: Step, shared: frozenset[str],
+    def cannot_change(self, first: str, profile: Profile, step: Step, bounded: list[str],
                       facts: Mapping[str, Any], reached: frozenset[str], both: frozenset[str]) -> bool:
         """Whether no value of the profiled question, added to the first change ``step``, changes the verdict.
 
-        Out of the rules both changes reach (``shared``), the pair fires the step's rules out of the
-        question's reach and the value's own: each form's score is the step's plus the value's change
-        (``Profile.rise`` bounds it over the values). A shared rule is evaluated on the pair's answers
-        instead: its part is bounded by whether it can hold there (a test it needs fails on the step's
-        answers ``facts``, on a question out of the second change's reach ``reached``) and whether it held
-        in the value's change.
+        Out of the rules to bound (``bounded``: those both changes reach that may hold in the pair otherwise
+        than in the value's change, ``shared_split``), the pair fires the step's rules out of the question's
+        reach and the value's own: each form's score is the step's plus the value's change (``Profile.rise``
+        bounds it over the values). A bounded rule is evaluated on the pair's answers instead: its part is
+        bounded by whether it can hold there (a test it needs fails on the step's answers ``facts``, on a
+        question out of the second change's reach ``reached``) and whether it held in the value's change.
         """
         if not profile.effects:
             return True  # no value to try
@@ -254,10 +278,7 @@ class Composition:
         spread: dict[str, int] = defaultdict(int)  # how far the shared rules may move each form's score
         unsafe, shared_support_of_top = profile.may_exclude_top, False
         candidates = step.supported | profile.may_support
-        fixed, alone = self.shared_split(first, profile.question, shared, both)
-        # A rule of the second kind that reads no changed question holds on the step as on the base, and
-        # adds nothing to the bound (``shared_split``).
-        for rid in (*fixed, *(r for r in alone if r in step.touched)):
+        for rid in bounded:
             form_id, effect, signed = index.form_of[rid], index.effect[rid], index.signed[rid]
             # The step counted the rule as it stood after the first change; the value's change, as on the base.
             spread[form_id] += signed * ((rid in self.base_fired) - (rid in fired))

@@ -14,7 +14,8 @@ result on the engine's fact encoding (see ``encoding.py``), which the differenti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..knowledge.models import AS_OF, UNKNOWN, Condition
@@ -86,6 +87,28 @@ def _any(parts: list[Predicate]) -> Predicate:
         first, second = parts
         return lambda answers: first(answers) or second(answers)
     return lambda answers: any(p(answers) for p in parts)
+
+
+Tests = dict[str, list[tuple[Predicate, frozenset[str]]]]
+
+
+def tests_by_question(conditions: Iterable[tuple[str, Condition]]) -> Tests:
+    """For each question, every distinct test of it in these conditions, and the owners of the conditions holding it."""
+    found: dict[str, dict[tuple[str, str], tuple[Predicate, set[str]]]] = defaultdict(dict)
+    for owner, cond in conditions:
+        for test in cond.tests():
+            key = (test.operator, repr(test.value))  # the same test in several conditions is evaluated once
+            found[test.question].setdefault(key, (predicate(test), set()))[1].add(owner)
+    return {qid: [(test, frozenset(owners)) for test, owners in tests.values()] for qid, tests in found.items()}
+
+
+def conjunctive(cond: Condition) -> bool:
+    """Whether a condition holds exactly when all its ``leaves`` do (only ``all``, tests, and ``not`` of a test)."""
+    if cond.question is not None or cond.is_date_test():
+        return True
+    if cond.not_ is not None:
+        return cond.not_.question is not None
+    return cond.all is not None and all(conjunctive(child) for child in cond.all)
 
 
 def evaluate(cond: Condition, answers: Answers) -> bool:

@@ -23,13 +23,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..knowledge.models import AS_OF
 from .answers import Answers
-from .conditions import Predicate, predicate
+from .conditions import Predicate, Tests, conjunctive, predicate, tests_by_question
 from .relevance import Relevance
 from .verdict import situation
 
 if TYPE_CHECKING:
     from ..knowledge.base import KnowledgeBase
-    from ..knowledge.models import Condition
 
 Outcome = tuple[str | None, str | None]
 
@@ -71,6 +70,12 @@ class RuleIndex:
                 by_question[qid].append(rule.id)
         self.by_question = {qid: frozenset(ids) for qid, ids in by_question.items()}
         self.reads = {r.id: frozenset(r.when.questions()) for r in kb.rules}
+        self.tests = tests_by_question((r.id, r.when) for r in kb.rules)
+        """For each question, every distinct test of it in the rules, and the rules holding it
+        (``Neighbourhood.touched``)."""
+        self.relevance_tests = tests_by_question(kb.question_conditions())
+        """For each question, every distinct test of it in the relevance conditions, and the questions whose
+        condition holds it (``Neighbourhood.moved``)."""
         dependents: dict[str, set[str]] = defaultdict(set)
         for qid, cond in kb.question_conditions():
             for cited in cond.questions():
@@ -83,7 +88,7 @@ class RuleIndex:
                        for r in kb.rules}
         self.weight = {r.id: r.weight or 0 for r in kb.rules}
         # Whether a rule's condition is exactly the conjunction of its tests (``leaves``).
-        self.conjunctive = {r.id: _conjunctive(r.when) for r in kb.rules}
+        self.conjunctive = {r.id: conjunctive(r.when) for r in kb.rules}
         # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
         self.precedence = {r.id: (-(r.weight or 0), n) for n, r in enumerate(kb.rules)}
         self.variant = {r.id: r.variant for r in kb.rules}
@@ -137,14 +142,21 @@ class RuleIndex:
 
 
 class FormState:
-    """What the fired rules say of one form: its score, and how many supporting and excluding rules hold."""
+    """What the fired rules say of one form: its score, and how many of its rules, supporting and excluding
+    rules hold."""
 
-    __slots__ = ("excludes", "score", "supports")
+    __slots__ = ("excludes", "rules", "score", "supports")
 
     def __init__(self) -> None:
         self.score = 0
+        self.rules = 0
         self.supports = 0
         self.excludes = 0
+
+    def copy(self) -> FormState:
+        state = FormState()
+        state.score, state.rules, state.supports, state.excludes = self.score, self.rules, self.supports, self.excludes
+        return state
 
 
 def form_states(index: RuleIndex, fired: Iterable[str]) -> dict[str, FormState]:
@@ -153,6 +165,7 @@ def form_states(index: RuleIndex, fired: Iterable[str]) -> dict[str, FormState]:
     for rid in fired:
         state = states.setdefault(index.form_of[rid], FormState())
         state.score += index.signed[rid]
+        state.rules += 1
         effect = index.effect[rid]
         if effect == "supports":
             state.supports += 1
@@ -181,6 +194,8 @@ class Neighbourhood:
         self.relevance = relevance
         self.as_of = as_of
         self.consultant = consultant
+        self._base_results: dict[str, list[bool]] = {}  # for each question, its tests' results on the base
+        self._base_relevance: dict[str, list[bool]] = {}  # the same, in the relevance conditions
         if settled is not None:  # already known: (kept answers, fired rules), e.g. a neighbour of another base
             self.kept, self.fired = settled
             return
@@ -210,17 +225,48 @@ class Neighbourhood:
         dropped = [qid for qid in answers if qid not in kept]
         return kept, dropped, self.fire(kept)
 
-    def fire(self, kept: Answers) -> AbstractSet[str]:
-        """The rules that hold on settled answers near the base (the base's, re-evaluated where answers changed)."""
-        changed = self.changed(kept)
-        if not changed:
+    def touched(self, kept: Answers, changed: Iterable[str] | None = None) -> set[str]:
+        """The rules one of whose tests gives otherwise on settled answers near the base than on the base.
+
+        A condition is a function of its tests' results alone, so every other rule holds on ``kept``
+        exactly as on the base: toggling one choice of a multiple choice reaches the few rules that
+        test that choice, not all those that read the question. ``changed``: ``changed(kept)``, when known.
+        """
+        return self._differing(self.index.tests, self._base_results, kept,
+                               self.changed(kept) if changed is None else changed)
+
+    def moved(self, kept: Answers, changed: Iterable[str]) -> set[str]:
+        """The questions whose relevance condition may hold on settled answers near the base otherwise than on
+        the base (one of its tests on the ``changed`` questions gives otherwise): any other applies as on the base."""
+        return self._differing(self.index.relevance_tests, self._base_relevance, kept, changed)
+
+    def _differing(self, tests: Tests, results: dict[str, list[bool]], kept: Answers,
+                   changed: Iterable[str]) -> set[str]:
+        """The owners of the tests on ``changed`` questions that give otherwise on ``kept`` than on the base
+        (``results``: each question's tests' results on the base, filled as needed)."""
+        found: set[str] = set()
+        for qid in changed:
+            own = tests.get(qid, ())
+            before = results.get(qid)
+            if before is None:
+                before = results[qid] = [test(self.kept) for test, _ in own]
+            for (test, owners), held in zip(own, before, strict=True):
+                if test(kept) != held:
+                    found |= owners
+        return found
+
+    def fire(self, kept: Answers, touched: AbstractSet[str] | None = None) -> AbstractSet[str]:
+        """The rules that hold on settled answers near the base (the base's, re-evaluated where a test's result
+        changed); ``touched``: ``touched(kept)``, when already known."""
+        if touched is None:
+            touched = self.touched(kept)
+        if not touched:
             return set(self.fired)
-        touched = self.index.reading(changed)
         facts = self.facts(kept)
         if self.consultant is not None:
-            # The engine itself, asked only about the rules the change can reach and given only what they
+            # The engine itself, asked only about the rules whose tests changed and given only what they
             # read: each rule it fires costs a copy of the fact through JSON (engine-notes), and the other
-            # rules of their parts hold as on the base (they read no changed answer).
+            # rules of their parts hold as on the base (none of their tests changed).
             read = self.index.read_by(touched)
             given = {key: value for key, value in facts.items() if key in read}
             return (self.fired - touched) | (self.consultant.consult(given, touched) & touched)
@@ -338,15 +384,6 @@ class Bounds:
             elif ceiling > floor or (ceiling == floor and order[form_id] < order[top]):
                 return False
         return True
-
-
-def _conjunctive(cond: Condition) -> bool:
-    """Whether a condition holds exactly when all its ``leaves`` do (only ``all``, tests, and ``not`` of a test)."""
-    if cond.question is not None or cond.is_date_test():
-        return True
-    if cond.not_ is not None:
-        return cond.not_.question is not None
-    return cond.all is not None and all(_conjunctive(child) for child in cond.all)
 
 
 _ABSENT = object()  # no kept answer (a kept answer may be None)

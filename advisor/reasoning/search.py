@@ -48,7 +48,7 @@ class Searcher(Protocol):
 
     kb: KnowledgeBase
 
-    def near(self, answers: Mapping[str, Any]) -> Neighbourhood: ...
+    def near(self, answers: Mapping[str, Any], fired: Iterable[str] | None = None) -> Neighbourhood: ...
 
     def verdict(self, fired: Iterable[str]) -> Outcome: ...
 
@@ -62,14 +62,16 @@ class Search:
         advisor: an advisor on the fast evaluator (``Advisor.searcher``).
         base_answers: settled, normalised answers.
         values: the values worth trying for a question (``whatif.alternative_values``).
+        near: the base answers already settled (``advisor.near``), when known.
     """
 
-    def __init__(self, advisor: Searcher, base_answers: dict[str, Any], values: Values) -> None:
+    def __init__(self, advisor: Searcher, base_answers: dict[str, Any], values: Values,
+                 near: Neighbourhood | None = None) -> None:
         self.advisor = advisor
         self.kb = advisor.kb
         self.base_answers = base_answers
         self.values = values
-        self.near = advisor.near(base_answers)
+        self.near = near or advisor.near(base_answers)
         self.index = self.near.index
         self.base = advisor.verdict(self.near.fired)
         self.min_score = self.kb.meta.scoring.min_score
@@ -79,6 +81,9 @@ class Search:
         self.groups = self._groups(base_answers)
         self._singles: dict[tuple[str, int], frozenset[str]] = {}
         self._kept: dict[tuple[str, int], Answers] = {}
+        self._changed: dict[tuple[str, int], list[str]] = {}  # singles: the questions whose kept answer changed
+        self._touched: dict[tuple[str, int], frozenset[str]] = {}  # singles: the rules whose tests changed
+        self._moved: dict[tuple[str, int], frozenset[str]] = {}  # steps: ``_moved_by``
         self._dropped: set[tuple[str, int]] = set()  # singles whose changed question no longer applies
         self._verdicts: dict[tuple[str, int], Outcome | None] = {}
         self._base_values = dict(self.groups)
@@ -92,6 +97,7 @@ class Search:
         self._profiles: dict[str, Profile] = {}
         self._bounds: Bounds | None = None
         self._steps: dict[tuple[str, int], Step] = {}
+        self._base_step: Step | None = None
         self._kept_steps: dict[str, Steps] = {}  # for each first question, its steps that keep the verdict
         self._unmoved: dict[tuple[str, str], bool] = {}  # (first, second) sharing no rule: ``keeps_all``
 
@@ -108,12 +114,15 @@ class Search:
         """The rules that hold when the base's answer to ``qid`` becomes its ``n``-th value to try."""
         if (qid, n) not in self._singles:
             if qid in self.near.kept and not self.index.dependents.get(qid):
-                # No relevance condition cites the question: only its own kept answer changes.
+                # No relevance condition cites the question: only its own kept answer may change.
                 kept = {**self.near.kept, qid: value}
-                fired = self.near.fire(kept)
+                changed = [qid]
             else:
-                kept, _, fired = self.near.settle({**self.base_answers, qid: value})
-            self._singles[(qid, n)] = frozenset(fired)
+                kept = self.near.relevance.applicable({**self.base_answers, qid: value})
+                changed = self.near.changed(kept)
+            touched = self.near.touched(kept, changed)
+            self._singles[(qid, n)] = frozenset(self.near.fire(kept, touched))
+            self._changed[(qid, n)], self._touched[(qid, n)] = changed, frozenset(touched)
             self._kept[(qid, n)] = kept
             if qid not in kept:
                 self._dropped.add((qid, n))
@@ -164,11 +173,10 @@ class Search:
         keeps = self._single_verdict(first, n, value) == self.base
         kept = self._kept[(first, n)]
         settled = self._step(first, n) if keeps else None
-        changed = settled.changed if settled is not None else self.near.changed(kept)
         near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
         bounds: Bounds | None = None
         reach = self.index.reach
-        groups = self._step_groups(first, step, kept, changed)
+        groups = self._step_groups(first, step, kept, self._moved_by(first, n))
         self._seen[(first, n)] = self._base_values if groups is self.groups else dict(groups)
         for second, values in groups:
             if second == first:
@@ -182,6 +190,11 @@ class Search:
                 continue
             if keeps and independent:
                 assert settled is not None
+                if self._unmoved.get((first, second)):  # settled for all the steps of ``first`` (``_keeps_all``)
+                    self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                    if self.trials >= MAX_TRIALS:
+                        return
+                    continue
                 if not self._composed(first, n, step, settled, second, values):
                     return
                 continue
@@ -232,25 +245,30 @@ class Search:
         Returns:
             False once ``MAX_TRIALS`` trials are reached.
         """
-        shared = self.index.shared_rules(first, second)
-        if not shared and self._keeps_all(first, second):
+        # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
+        both = self.index.reach_of_both(first, second)
+        fixed, alone = self.composition.shared_split(first, second, self.index.shared_rules(first, second), both)
+        if self._keeps_all(first, second, fixed, alone, both):
             # No value of ``second`` changes the verdict from any step of ``first`` that keeps it.
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
+        # The rules to evaluate on the pair: any other holds there as in the value's change (``shared_split``),
+        # or is a warning, which no verdict reads. When the step moved the relevance of no question both
+        # reach, each of those applies in the pair as in the value's change, so a rule reading one is
+        # bounded like the others: only if the step touched it.
+        touched = settled.touched
+        if settled.moved.isdisjoint(both):
+            evaluated = [rid for rid in (*fixed, *alone) if rid in touched]
+        else:
+            evaluated = [*fixed, *(rid for rid in alone if rid in touched)]
         profile = self._profile(second)
         reached = self.index.reach[second].questions
-        step_facts = self._facts_of(first, n) if shared else {}
-        # Questions both changes reach (whether they apply depends on both): settled on the pair itself.
-        both = self.index.reach_of_both(first, second)
-        if self.composition.cannot_change(first, profile, settled, shared, step_facts, reached, both):
+        step_facts = self._facts_of(first, n) if evaluated else {}
+        if self.composition.cannot_change(first, profile, settled, evaluated, step_facts, reached, both):
             self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
             return self.trials < MAX_TRIALS
         outside = settled.fired - profile.rules
         predicates = self.index.predicates
-        fixed, alone = self.composition.shared_split(first, second, shared, both)
-        # The rules to evaluate on the pair: any other holds there as in the value's change (``shared_split``),
-        # or is a warning, which no verdict reads.
-        evaluated = [*fixed, *(rid for rid in alone if rid in settled.touched)]
         dropped = frozenset(evaluated)
         ordered_both = [qid for qid in self.kb.questions if qid in both]
         questions, applies = self.kb.questions, self.near.relevance.applies
@@ -287,20 +305,29 @@ class Search:
     def _step(self, first: str, n: int) -> Step:
         """The ``n``-th first change of ``first``, settled as the pair bounds read it."""
         if (first, n) not in self._steps:
-            changed = self.near.changed(self._kept[(first, n)])
-            self._steps[(first, n)] = Step(self.index, self.base[0], self._singles[(first, n)], changed)
+            if self._base_step is None:
+                self._base_step = Step(self.index, self.base[0], self.near.fired, frozenset())
+            self._steps[(first, n)] = Step(self.index, self.base[0], self._singles[(first, n)],
+                                           self._touched[(first, n)], self._moved_by(first, n), self._base_step)
         return self._steps[(first, n)]
 
-    def _keeps_all(self, first: str, second: str) -> bool:
-        """For two questions that share no rule: whether no value of ``second`` changes the verdict from any step
-        of ``first`` that keeps it (``Composition.keeps_all``), settled once for all those steps."""
+    def _keeps_all(self, first: str, second: str, fixed: list[str], alone: list[str], both: frozenset[str]) -> bool:
+        """Whether no value of ``second`` changes the verdict from any step of ``first`` that keeps it
+        (``Composition.keeps_all``), settled once for all those steps.
+
+        False when the pair must evaluate a rule both reach on some step (``shared_split``): one the step
+        touched, or one reading a question both reach whose relevance the step moved.
+        """
         if (first, second) not in self._unmoved:
             if first not in self._kept_steps:
                 steps = [self._step(first, n) for n, value in enumerate(self._base_values[first])
                          if self._single_verdict(first, n, value) == self.base]
                 self._kept_steps[first] = Steps(steps, self.base[0], self.index.form_order)
-            self._unmoved[(first, second)] = self.composition.keeps_all(self._kept_steps[first],
-                                                                        self._profile(second))
+            steps = self._kept_steps[first]
+            self._unmoved[(first, second)] = (
+                steps.touched.isdisjoint(alone) and steps.touched.isdisjoint(fixed)
+                and (not fixed or steps.moved.isdisjoint(both))
+                and self.composition.keeps_all(steps, self._profile(second)))
         return self._unmoved[(first, second)]
 
     def _facts_of(self, first: str, n: int) -> dict[str, Any]:
@@ -309,18 +336,23 @@ class Search:
             self._step_facts = ((first, n), self.near.facts(self._kept[(first, n)]))
         return self._step_facts[1]
 
-    def _step_groups(self, first: str, step: dict[str, Any], kept: Answers,
-                     changed: Iterable[str]) -> list[tuple[str, list[Any]]]:
-        """The groups of second changes after ``first`` changed (``kept``: the step's settled answers, ``changed``:
-        the questions whose kept answer differs from the base's): the base's, except where relevance moved.
+    def _moved_by(self, first: str, n: int) -> frozenset[str]:
+        """The questions whose relevance tests give otherwise on a step than on the base (``Neighbourhood.moved``)."""
+        if (first, n) not in self._moved:
+            self._moved[(first, n)] = frozenset(self.near.moved(self._kept[(first, n)], self._changed[(first, n)]))
+        return self._moved[(first, n)]
 
-        Only a question whose relevance condition cites a changed question can apply otherwise than on
-        the base; a question that still applies keeps its base values (its answer is the base's). The
-        entry of ``first`` itself is never read (it is not its own second change).
+    def _step_groups(self, first: str, step: dict[str, Any], kept: Answers,
+                     moved_by: Iterable[str]) -> list[tuple[str, list[Any]]]:
+        """The groups of second changes after ``first`` changed (``kept``: the step's settled answers, ``moved_by``:
+        its ``_moved_by``): the base's, except where relevance moved.
+
+        Only a question one of whose relevance tests gives otherwise on the step (``Neighbourhood.moved``)
+        can apply otherwise than on the base; a question that still applies keeps its base values (its
+        answer is the base's). The entry of ``first`` itself is never read (it is not its own second change).
         """
-        dependents, questions = self.index.dependents, self.kb.questions
-        applies = self.near.relevance.applies
-        moved = {qid for changed_qid in changed for qid in dependents.get(changed_qid, ())
+        questions, applies = self.kb.questions, self.near.relevance.applies
+        moved = {qid for qid in moved_by
                  if (qid in self._base_values) != (questions[qid].what_if and applies(questions[qid], kept))}
         if not moved:
             return self.groups

@@ -58,36 +58,40 @@ class Verdict:
         # For ``scores``: each rule's form, effect, signed weight and place in its form's file.
         self._rule_facts = {r.id: (kb.rule_form[r.id], r.effect, _score([r]), r.weight or 0, n, r.variant)
                             for n, r in enumerate(kb.rules)}
+        self._form_of = dict(kb.rule_form)
+        self._signed = {r.id: _score([r]) for r in kb.rules}
+        self._supporting = frozenset(r.id for r in kb.rules if r.effect == "supports")
+        self._excluding = frozenset(r.id for r in kb.rules if r.effect == "excludes")
+        self._selecting = frozenset(r.id for r in kb.rules if r.effect == "selects_variant")
 
     def outcome(self, fired: Iterable[str]) -> tuple[str | None, str | None]:
         """(recommended form, its variant) from what fired on settled answers; ``(None, None)`` if nothing fits.
 
-        The first of ``scores``, computed in one pass over the fired rules (the what-if searches call it
-        thousands of times).
+        The first of ``scores``, computed from the scores alone and the winner's selectors (the what-if
+        searches call it thousands of times).
         """
-        tally: dict[str, list[Any]] = {}  # form → [score, supported, excluded, strongest selector, its variant]
+        fired = fired if isinstance(fired, (set, frozenset)) else set(fired)
+        form_of, signed = self._form_of, self._signed
+        score: dict[str, int] = {}
         for rid in fired:
-            form_id, effect, signed, weight, position, variant = self._rule_facts[rid]
-            mine = tally.get(form_id)
-            if mine is None:
-                mine = tally[form_id] = [0, False, False, None, None]
-            mine[0] += signed
-            if effect == "supports":
-                mine[1] = True
-            elif effect == "excludes":
-                mine[2] = True
-            elif effect == "selects_variant" and (mine[3] is None or (-weight, position) < mine[3]):
-                mine[3], mine[4] = (-weight, position), variant
-        best: tuple[tuple[int, int], str, str | None] | None = None
-        for form_id, (score, supported, excluded, selector, variant) in tally.items():
-            if excluded or not supported or score <= 0:
+            form_id = form_of[rid]
+            score[form_id] = score.get(form_id, 0) + signed[rid]
+        excluded = {form_of[rid] for rid in fired & self._excluding}
+        best: tuple[int, int] | None = None
+        winner = None
+        for form_id in {form_of[rid] for rid in fired & self._supporting}:
+            points = score[form_id]
+            if points <= 0 or form_id in excluded:
                 continue
-            rank = (-score, self._position[form_id])
-            if best is None or rank < best[0]:
-                best = (rank, form_id, variant if selector is not None else self.kb.forms[form_id].default_variant)
-        if best is None or -best[0][0] < self.kb.meta.scoring.min_score:
+            rank = (-points, self._position[form_id])
+            if best is None or rank < best:
+                best, winner = rank, form_id
+        if winner is None or score[winner] < self.kb.meta.scoring.min_score:
             return None, None
-        return best[1], best[2]
+        selectors = [self._rule_facts[rid] for rid in fired & self._selecting if form_of[rid] == winner]
+        if not selectors:
+            return winner, self.kb.forms[winner].default_variant
+        return winner, min(selectors, key=lambda f: (-f[3], f[4]))[5]  # the strongest, then the first in the files
 
     def scores(self, fired: set[str]) -> list[tuple[int, str, str | None]]:
         """(score, form, variant) of every form in play, best first (ties in the forms' order)."""

@@ -40,7 +40,7 @@ class Outcomes(Protocol):
 
     def relevant_questions(self, answers: Mapping[str, Any]) -> list[Question]: ...
 
-    def near(self, answers: Mapping[str, Any]) -> Neighbourhood: ...
+    def near(self, answers: Mapping[str, Any], fired: Iterable[str] | None = None) -> Neighbourhood: ...
 
     @property
     def verdicts(self) -> Any: ...
@@ -91,7 +91,9 @@ def what_would_change(advisor: Outcomes, rec: Recommendation, confirm: Neighbour
         confirm: the recommendation's answers and the rules the engine fired on them
             (``Advisor.confirming``): the engine then re-runs only the rules a change can reach.
     """
-    found = _search(advisor.searcher, dict(rec.answers))
+    # The search starts from what the engine fired on the answers, when known: the same rules hold in Python.
+    near = advisor.searcher.near(confirm.kept, confirm.fired) if confirm is not None else None
+    found = _search(advisor.searcher, dict(rec.answers), near)
     confirmed = (c for c in found if _verified(advisor, _apply(rec.answers, c), [i.question for i in c.changes],
                                                confirm) == (c.form, c.variant))
     return list(islice(confirmed, MAX_CHANGES))
@@ -101,9 +103,10 @@ def _apply(answers: dict[str, Any], change: Change) -> dict[str, Any]:
     return {**answers, **{item.question: item.after for item in change.changes}}
 
 
-def _search(advisor: Outcomes, base_answers: dict[str, Any]) -> list[Change]:
+def _search(advisor: Outcomes, base_answers: dict[str, Any], near: Neighbourhood | None = None) -> list[Change]:
     """Every distinct verdict one change reaches, else two (in the order tried, at most ``MAX_TRIALS`` trials)."""
-    search = Search(advisor, base_answers, lambda question, current: alternative_values(advisor.kb, question, current))
+    search = Search(advisor, base_answers, lambda question, current: alternative_values(advisor.kb, question, current),
+                    near)
     found = search.singles() or search.pairs()
     return [_change(advisor, base_answers, changed, touched, target, search.base) for changed, touched, target in found]
 
