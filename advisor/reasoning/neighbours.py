@@ -4,8 +4,9 @@ The what-if searches (what would change the verdict, robustness, ties, question 
 answer sets that differ from one base set in one or two answers. A rule's condition reads only the
 questions it names (``Condition.questions``) and the consultation date (``AS_OF``), which never
 changes within one search; relevance may drop or restore the answers of the questions that follow
-a changed one. So the rules to re-evaluate for a change are those that read a question whose kept
-answer differs from the base's; every other rule fired, or did not, exactly as on the base.
+a changed one. A condition is a function of its tests' results, so the rules to re-evaluate for a
+change are those with a test, on a question whose kept answer differs from the base's, that gives
+another result (``Neighbourhood.touched``); every other rule fired, or did not, exactly as on the base.
 
 ``RuleIndex`` holds, for one knowledge base, the rules by question, what each rule does to the score
 of its form, and for each question every rule its change can reach (through relevance too), so that

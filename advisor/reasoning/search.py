@@ -15,9 +15,10 @@ exactly the same changes, in the same order, with far less work:
   skipped when none of its values can put another form first;
 - a pair met earlier in the other order (the same answers, however that trial was settled, composed
   or bounded) is not settled again: it can only reach a verdict already found, or none.
-- a step differs from the base only in the rules that read a question whose kept answer changed (for a
-  toggled choice, a few rules): its groups of second changes, the shared rules a composition bounds or
-  evaluates, and the failing tests of its ``Bounds`` are taken from the base everywhere else.
+- a step differs from the base only in the rules and relevance conditions one of whose tests gives
+  another result (for a toggled choice, a few rules): its groups of second changes, the shared rules a
+  composition bounds or evaluates, and the failing tests of its ``Bounds`` are taken from the base
+  everywhere else.
 
 Skipped trials still count towards ``MAX_TRIALS``, so the search stops at the same place.
 
