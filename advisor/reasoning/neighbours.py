@@ -93,7 +93,6 @@ class RuleIndex:
         # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
         self.precedence = {r.id: (-(r.weight or 0), n) for n, r in enumerate(kb.rules)}
         self.variant = {r.id: r.variant for r in kb.rules}
-        self._interactions: dict[tuple[str, str], bool] = {}
         self._shared: dict[tuple[str, str], frozenset[str]] = {}
         self._both: dict[tuple[str, str], frozenset[str]] = {}
 
@@ -105,13 +104,6 @@ class RuleIndex:
                     closure.add(nxt)
                     todo.append(nxt)
         return Reach(frozenset(closure), frozenset(self.reading(closure)))
-
-    def relevance_interacts(self, first: str, second: str) -> bool:
-        """Whether changing one question can change whether the other applies, or a third question both reach."""
-        key = (first, second) if first <= second else (second, first)
-        if key not in self._interactions:
-            self._interactions[key] = bool(self.reach[first].questions & self.reach[second].questions)
-        return self._interactions[key]
 
     def reach_of_both(self, first: str, second: str) -> frozenset[str]:
         """The questions that changes of both questions can reach."""
