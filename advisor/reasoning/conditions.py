@@ -50,18 +50,47 @@ def predicate(cond: Condition) -> Predicate:
         return lambda answers: (answers.get(question) not in (None, UNKNOWN)) == operand
     if op == "unknown":
         return lambda answers: (answers.get(question) == UNKNOWN) == operand
-    if op == "contains":  # the most frequent tests, without the call to ``_COMPARE``
+    # The most frequent tests, specialised (the searches evaluate them many times); each gives exactly what
+    # the generic ``test`` below gives. A multiple-choice answer is a list, never « je ne sais pas ».
+    if op == "contains":
         def contains(answers: Answers) -> bool:
             value = answers.get(question)
+            if type(value) is list:
+                return operand in value
             return value is not None and value != UNKNOWN and operand in value
         return contains
+    if op == "contains_any" and all(type(o) is str for o in operand):
+        choices = frozenset(operand)
+
+        def contains_any(answers: Answers) -> bool:
+            value = answers.get(question)
+            if type(value) is list:
+                return not choices.isdisjoint(value)
+            return value is not None and value != UNKNOWN and any(o in value for o in operand)
+        return contains_any
     if op == "is":
         kind = type(operand)
+        if kind is str and operand == UNKNOWN:
+            return lambda answers: False  # « je ne sais pas » is never a value a test holds on
+        if kind is str:
+            def is_text(answers: Answers) -> bool:
+                value = answers.get(question)
+                return type(value) is str and value == operand
+            return is_text
 
-        def is_(answers: Answers) -> bool:
+        def is_(answers: Answers) -> bool:  # a value of another type than text is never « je ne sais pas »
             value = answers.get(question)
-            return type(value) is kind and value == operand and value != UNKNOWN
+            return type(value) is kind and value == operand
         return is_
+    if op == "in" and all(type(o) is str for o in operand):
+        texts = frozenset(operand) - {UNKNOWN}
+
+        def in_(answers: Answers) -> bool:
+            value = answers.get(question)
+            if type(value) is str:
+                return value in texts
+            return value is not None and value != UNKNOWN and any(_same(value, o) for o in operand)
+        return in_
     compare = _COMPARE[op]
 
     def test(answers: Answers) -> bool:
@@ -77,7 +106,16 @@ def _all(parts: list[Predicate]) -> Predicate:
     if len(parts) == 2:
         first, second = parts
         return lambda answers: first(answers) and second(answers)
-    return lambda answers: all(p(answers) for p in parts)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda answers: first(answers) and second(answers) and third(answers)
+
+    def all_(answers: Answers) -> bool:
+        for part in parts:
+            if not part(answers):
+                return False
+        return True
+    return all_
 
 
 def _any(parts: list[Predicate]) -> Predicate:
@@ -86,7 +124,16 @@ def _any(parts: list[Predicate]) -> Predicate:
     if len(parts) == 2:
         first, second = parts
         return lambda answers: first(answers) or second(answers)
-    return lambda answers: any(p(answers) for p in parts)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda answers: first(answers) or second(answers) or third(answers)
+
+    def any_(answers: Answers) -> bool:
+        for part in parts:
+            if part(answers):
+                return True
+        return False
+    return any_
 
 
 Tests = dict[str, list[tuple[Predicate, frozenset[str]]]]

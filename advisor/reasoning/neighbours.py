@@ -208,7 +208,9 @@ class Neighbourhood:
     def changed(self, kept: Answers) -> list[str]:
         """The questions whose kept answer differs from the base's: only the rules reading them can differ."""
         base = self.kept
-        changed = [qid for qid, answer in kept.items() if not _same(answer, base.get(qid, _ABSENT))]
+        # (an answer copied from the base is the same object: no comparison)
+        changed = [qid for qid, answer in kept.items()
+                   if answer is not base.get(qid, _ABSENT) and not _same(answer, base.get(qid, _ABSENT))]
         changed += [qid for qid in base if qid not in kept]
         return changed
 

@@ -24,6 +24,7 @@ class Relevance:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._conditions = {qid: predicate(cond) for qid, cond in kb.question_conditions()}
+        self._order = [(qid, self._conditions.get(qid)) for qid in kb.questions]  # the searches settle many answer sets
 
     def applies(self, question: Question, answers: Mapping[str, Any]) -> bool:
         """Whether ``question`` is asked given these (normalised, applicable) answers."""
@@ -33,8 +34,8 @@ class Relevance:
     def applicable(self, answers: Mapping[str, Any]) -> Answers:
         """The answers whose question still applies, in question order."""
         kept: Answers = {}
-        for qid, question in self.kb.questions.items():
-            if qid in answers and self.applies(question, kept):
+        for qid, holds in self._order:
+            if qid in answers and (holds is None or holds(kept)):
                 kept[qid] = answers[qid]
         return kept
 

@@ -60,6 +60,7 @@ class Verdict:
                             for n, r in enumerate(kb.rules)}
         self._form_of = dict(kb.rule_form)
         self._signed = {r.id: _score([r]) for r in kb.rules}
+        self._scoring = frozenset(rid for rid, points in self._signed.items() if points)  # only these move a score
         self._supporting = frozenset(r.id for r in kb.rules if r.effect == "supports")
         self._excluding = frozenset(r.id for r in kb.rules if r.effect == "excludes")
         self._selecting = frozenset(r.id for r in kb.rules if r.effect == "selects_variant")
@@ -73,14 +74,14 @@ class Verdict:
         fired = fired if isinstance(fired, (set, frozenset)) else set(fired)
         form_of, signed = self._form_of, self._signed
         score: dict[str, int] = {}
-        for rid in fired:
+        for rid in fired & self._scoring:
             form_id = form_of[rid]
             score[form_id] = score.get(form_id, 0) + signed[rid]
         excluded = {form_of[rid] for rid in fired & self._excluding}
         best: tuple[int, int] | None = None
         winner = None
         for form_id in {form_of[rid] for rid in fired & self._supporting}:
-            points = score[form_id]
+            points = score.get(form_id, 0)
             if points <= 0 or form_id in excluded:
                 continue
             rank = (-points, self._position[form_id])
