@@ -127,17 +127,19 @@ class Steps:
         if not self.all_have_top:
             return  # no bound holds: ``keeps_all`` reads nothing else
         lowest: int | None = None
+        highest, highest_supported = self.highest, self.highest_supported
         for step in steps:
-            states = step.states
+            states, supported = step.states, step.supported
             floor = states[top].score if top is not None else 0
-            lowest = floor if lowest is None else min(lowest, floor)
+            if lowest is None or floor < lowest:
+                lowest = floor
             for form_id in forms:
                 state = states.get(form_id)
-                relative = (state.score if state else 0) - floor
-                if relative > self.highest.get(form_id, relative - 1):
-                    self.highest[form_id] = relative
-                if form_id in step.supported and relative > self.highest_supported.get(form_id, relative - 1):
-                    self.highest_supported[form_id] = relative
+                relative = -floor if state is None else state.score - floor
+                if form_id not in highest or relative > highest[form_id]:
+                    highest[form_id] = relative
+                if form_id in supported and (form_id not in highest_supported or relative > highest_supported[form_id]):
+                    highest_supported[form_id] = relative
         self.lowest_top = lowest or 0
 
 
@@ -178,8 +180,8 @@ class Composition:
             top_delta = (mine.score if mine else 0) - before.get(top, 0) if top is not None else 0
             for form_id in index.form_order:
                 state = after.get(form_id)
-                change = (state.score if state else 0) - before.get(form_id, 0) - top_delta
-                if change > rise.get(form_id, change - 1):
+                change = (0 if state is None else state.score) - before.get(form_id, 0) - top_delta
+                if form_id not in rise or change > rise[form_id]:
                     rise[form_id] = change
             may_support.update(f for f, state in after.items() if state.supports)
             if top is not None:

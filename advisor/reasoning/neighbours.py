@@ -87,7 +87,8 @@ class RuleIndex:
         # The tests that must hold (or fail) whenever a rule holds: (question or None for a date, test, must hold).
         self.leaves = {r.id: [(test.question, predicate(test), holds) for test, holds in r.when.leaves()]
                        for r in kb.rules}
-        self.weight = {r.id: r.weight or 0 for r in kb.rules}
+        self.shape = {r.id: (kb.rule_form[r.id], r.effect, r.weight or 0) for r in kb.rules}
+        """Each rule's (form, effect, weight), read together by the bounds."""
         # Whether a rule's condition is exactly the conjunction of its tests (``leaves``).
         self.conjunctive = {r.id: conjunctive(r.when) for r in kb.rules}
         # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
@@ -210,7 +211,7 @@ class Neighbourhood:
         base = self.kept
         # (an answer copied from the base is the same object: no comparison)
         changed = [qid for qid, answer in kept.items()
-                   if answer is not base.get(qid, _ABSENT) and not _same(answer, base.get(qid, _ABSENT))]
+                   if answer is not (before := base.get(qid, _ABSENT)) and not _same(answer, before)]
         changed += [qid for qid in base if qid not in kept]
         return changed
 
@@ -313,10 +314,6 @@ class Bounds:
             self._known[question] = 2 * len(reach.rules) <= len(self.index.predicates) and self._check(reach)
         return self._known[question]
 
-    def _blocked(self, rid: str, reach: Reach) -> bool:
-        """Whether a rule that does not hold cannot start to: a test it needs fails out of the change's reach."""
-        return any(qid is None or qid not in reach.questions for qid in self._failing_tests(rid))
-
     def _failing_tests(self, rid: str) -> list[str | None]:
         """The questions (None: the date) of the tests a rule needs that fail on these answers."""
         if self._base is not None and rid not in self._touched:
@@ -327,47 +324,61 @@ class Bounds:
 
     def _kept(self, form_id: str, reach: Reach, effect: str) -> bool:
         """Whether a fired rule of this effect, out of the change's reach, keeps holding for the form."""
-        return any(r not in reach.rules for r in self.fired_by_effect.get((form_id, effect), ()))
+        rules = reach.rules
+        for rid in self.fired_by_effect.get((form_id, effect), ()):
+            if rid not in rules:
+                return True
+        return False
 
     def _check(self, reach: Reach) -> bool:
-        index = self.index
+        index, fired, questions = self.index, self.fired, reach.questions
         rise: dict[str, int] = defaultdict(int)
         fall: dict[str, int] = defaultdict(int)
         may_exclude, may_support, may_vary = set(), set(), set()
+        shape = index.shape
         for rid in reach.rules:
-            form_id, effect, weight = index.form_of[rid], index.effect[rid], index.weight[rid]
-            if rid in self.fired:  # may stop holding
+            form_id, effect, weight = shape[rid]
+            if rid in fired:  # may stop holding
                 if effect == "supports":
                     fall[form_id] += weight
                 elif effect == "weakens":
                     rise[form_id] += weight
                 elif effect == "selects_variant":
                     may_vary.add(form_id)
-            elif not self._blocked(rid, reach):  # may start to hold
-                if effect == "supports":
-                    rise[form_id] += weight
-                    may_support.add(form_id)
-                elif effect == "weakens":
-                    fall[form_id] += weight
-                elif effect == "excludes":
-                    may_exclude.add(form_id)
-                elif effect == "selects_variant":
-                    may_vary.add(form_id)  # (a warning changes no verdict)
+                continue
+            # It may start to hold unless a test it needs fails out of the change's reach (or on the date).
+            blocked = False
+            for qid in self._failing_tests(rid):
+                if qid is None or qid not in questions:
+                    blocked = True
+                    break
+            if blocked:
+                continue
+            if effect == "supports":
+                rise[form_id] += weight
+                may_support.add(form_id)
+            elif effect == "weakens":
+                fall[form_id] += weight
+            elif effect == "excludes":
+                may_exclude.add(form_id)
+            elif effect == "selects_variant":
+                may_vary.add(form_id)  # (a warning changes no verdict)
         top, _ = self.outcome
         floor = 0
+        states = self.states
         if top is not None:
-            if top not in self.states or top in may_exclude or top in may_vary:
+            if top not in states or top in may_exclude or top in may_vary:
                 return False
             if not self._kept(top, reach, "supports"):
                 return False  # its support could vanish
-            floor = self.states[top].score - fall[top]
+            floor = states[top].score - fall[top]
             if floor < self.min_score:
                 return False
         order = index.form_order
         for form_id in order:
             if form_id == top:
                 continue
-            state = self.states.get(form_id)
+            state = states.get(form_id)
             if form_id not in may_support and not (state and state.supports):
                 continue  # cannot be supported, so cannot rank
             if self._kept(form_id, reach, "excludes"):

@@ -187,12 +187,12 @@ class Search:
                            and first not in reach[second].questions)
             if independent and self._position[second] < self._position[first]:
                 # Each pair was tried, in the other order, from the steps of ``second``: same answers.
-                self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                self.trials = min(self.trials + len(values), MAX_TRIALS)
                 continue
             if keeps and independent:
                 assert settled is not None
                 if self._unmoved.get((first, second)):  # settled for all the steps of ``first`` (``_keeps_all``)
-                    self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                    self.trials = min(self.trials + len(values), MAX_TRIALS)
                     if self.trials >= MAX_TRIALS:
                         return
                     continue
@@ -201,14 +201,14 @@ class Search:
                 continue
             repeated = self._repeated(first, value, second, values)
             if repeated is not None and all(repeated):
-                self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                self.trials = min(self.trials + len(values), MAX_TRIALS)
                 continue
             if keeps and bounds is None:
                 assert settled is not None
                 bounds = near.bounds(kept, fired, self.base, self.min_score, settled.states, self._base_bounds(),
                                      settled.touched)
             if bounds is not None and bounds.cannot_change(second):
-                self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+                self.trials = min(self.trials + len(values), MAX_TRIALS)
                 continue
             for m, value2 in enumerate(values):
                 if self.trials >= MAX_TRIALS:
@@ -251,7 +251,7 @@ class Search:
         fixed, alone = self.composition.shared_split(first, second, self.index.shared_rules(first, second), both)
         if self._keeps_all(first, second, fixed, alone, both):
             # No value of ``second`` changes the verdict from any step of ``first`` that keeps it.
-            self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+            self.trials = min(self.trials + len(values), MAX_TRIALS)
             return self.trials < MAX_TRIALS
         # The rules to evaluate on the pair: any other holds there as in the value's change (``shared_split``),
         # or is a warning, which no verdict reads. When the step moved the relevance of no question both
@@ -266,7 +266,7 @@ class Search:
         reached = self.index.reach[second].questions
         step_facts = self._facts_of(first, n) if evaluated else {}
         if self.composition.cannot_change(first, profile, settled, evaluated, step_facts, reached, both):
-            self.trials += min(len(values), max(0, MAX_TRIALS - self.trials))
+            self.trials = min(self.trials + len(values), MAX_TRIALS)
             return self.trials < MAX_TRIALS
         outside = settled.fired - profile.rules
         predicates = self.index.predicates

@@ -59,8 +59,11 @@ class Verdict:
         self._rule_facts = {r.id: (kb.rule_form[r.id], r.effect, _score([r]), r.weight or 0, n, r.variant)
                             for n, r in enumerate(kb.rules)}
         self._form_of = dict(kb.rule_form)
-        self._signed = {r.id: _score([r]) for r in kb.rules}
-        self._scoring = frozenset(rid for rid, points in self._signed.items() if points)  # only these move a score
+        # The rules that move a score (supports, weakens), with their form and signed weight.
+        self._points_of = {r.id: (kb.rule_form[r.id], _score([r])) for r in kb.rules if _score([r])}
+        self._scoring = frozenset(self._points_of)
+        self._min_score = kb.meta.scoring.min_score
+        self._default_variant = {form_id: form.default_variant for form_id, form in kb.forms.items()}
         self._supporting = frozenset(r.id for r in kb.rules if r.effect == "supports")
         self._excluding = frozenset(r.id for r in kb.rules if r.effect == "excludes")
         self._selecting = frozenset(r.id for r in kb.rules if r.effect == "selects_variant")
@@ -72,26 +75,27 @@ class Verdict:
         searches call it thousands of times).
         """
         fired = fired if isinstance(fired, (set, frozenset)) else set(fired)
-        form_of, signed = self._form_of, self._signed
+        form_of, points_of = self._form_of, self._points_of
         score: dict[str, int] = {}
         for rid in fired & self._scoring:
-            form_id = form_of[rid]
-            score[form_id] = score.get(form_id, 0) + signed[rid]
-        excluded = {form_of[rid] for rid in fired & self._excluding}
-        best: tuple[int, int] | None = None
-        winner = None
+            form_id, points = points_of[rid]
+            score[form_id] = score.get(form_id, 0) + points
+        excluding = fired & self._excluding
+        excluded = {form_of[rid] for rid in excluding} if excluding else ()
+        best_points, best_position, winner = 0, 0, None
+        position = self._position
         for form_id in {form_of[rid] for rid in fired & self._supporting}:
             points = score.get(form_id, 0)
             if points <= 0 or form_id in excluded:
                 continue
-            rank = (-points, self._position[form_id])
-            if best is None or rank < best:
-                best, winner = rank, form_id
-        if winner is None or score[winner] < self.kb.meta.scoring.min_score:
+            # the highest score, then the first form in the files
+            if winner is None or points > best_points or (points == best_points and position[form_id] < best_position):
+                best_points, best_position, winner = points, position[form_id], form_id
+        if winner is None or best_points < self._min_score:
             return None, None
         selectors = [self._rule_facts[rid] for rid in fired & self._selecting if form_of[rid] == winner]
         if not selectors:
-            return winner, self.kb.forms[winner].default_variant
+            return winner, self._default_variant[winner]
         return winner, min(selectors, key=lambda f: (-f[3], f[4]))[5]  # the strongest, then the first in the files
 
     def scores(self, fired: set[str]) -> list[tuple[int, str, str | None]]:
