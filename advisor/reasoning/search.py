@@ -28,6 +28,7 @@ The tests compare this search with the plain one on generated situations (``test
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..knowledge.models import Question
@@ -87,6 +88,7 @@ class Search:
         self._moved: dict[tuple[str, int], frozenset[str]] = {}  # steps: ``_moved_by``
         self._dropped: set[tuple[str, int]] = set()  # singles whose changed question no longer applies
         self._verdicts: dict[tuple[str, int], Outcome | None] = {}
+        self._outcomes: dict[frozenset[str], Outcome] = {}  # many trials fire the same rules (a third, measured)
         self._base_values = dict(self.groups)
         self._base_facts = self.near.facts(self.near.kept)
         self._step_facts: tuple[tuple[str, int] | None, dict[str, Any]] = (None, {})
@@ -129,10 +131,16 @@ class Search:
                 self._dropped.add((qid, n))
         return self._singles[(qid, n)]
 
+    def _verdict(self, fired: AbstractSet[str]) -> Outcome:
+        key = fired if isinstance(fired, frozenset) else frozenset(fired)
+        if key not in self._outcomes:
+            self._outcomes[key] = self.advisor.verdict(key)
+        return self._outcomes[key]
+
     def _single_verdict(self, qid: str, n: int, value: Any) -> Outcome | None:
         if (qid, n) not in self._verdicts:
             fired = self._single(qid, n, value)
-            self._verdicts[(qid, n)] = None if (qid, n) in self._dropped else self.advisor.verdict(fired)
+            self._verdicts[(qid, n)] = None if (qid, n) in self._dropped else self._verdict(fired)
         return self._verdicts[(qid, n)]
 
     # --- one change ---------------------------------------------------------------------------
@@ -174,7 +182,7 @@ class Search:
         keeps = self._single_verdict(first, n, value) == self.base
         kept = self._kept[(first, n)]
         settled = self._step(first, n) if keeps else None
-        near = self.near.around(kept, fired)  # pairs are settled from the step, not from the base
+        near: Neighbourhood | None = None  # pairs are settled from the step, not from the base (when needed)
         bounds: Bounds | None = None
         reach = self.index.reach
         groups = self._step_groups(first, step, kept, self._moved_by(first, n))
@@ -205,8 +213,8 @@ class Search:
                 continue
             if keeps and bounds is None:
                 assert settled is not None
-                bounds = near.bounds(kept, fired, self.base, self.min_score, settled.states, self._base_bounds(),
-                                     settled.touched)
+                bounds = self.near.bounds(kept, fired, self.base, self.min_score, settled.states, self._base_bounds(),
+                                          settled.touched)
             if bounds is not None and bounds.cannot_change(second):
                 self.trials = min(self.trials + len(values), MAX_TRIALS)
                 continue
@@ -217,9 +225,10 @@ class Search:
                 if repeated is not None and repeated[m]:
                     continue  # the same answers, tried in the other order
                 changed = {**step, second: value2}
+                near = near or self.near.around(kept, fired)
                 pair_kept, _, pair_fired = near.settle(changed)
                 if first in pair_kept and second in pair_kept:
-                    self._record(changed, [first, second], self.advisor.verdict(pair_fired))
+                    self._record(changed, [first, second], self._verdict(pair_fired))
 
     def _repeated(self, first: str, value: Any, second: str, values: list[Any]) -> list[bool] | None:
         """For each value of ``second``, whether the pair was tried already, in the other order, from a step
@@ -298,7 +307,7 @@ class Search:
                     # the step's answers, with the second change's (reached questions only)
                     facts = _overlay(facts_copy, self._kept[(second, m)], reached)
                 pair = (pair - dropped) | {rid for rid in evaluated if predicates[rid](facts)}
-            target = self.advisor.verdict(pair)
+            target = self._verdict(pair)
             if target != self.base and target not in self.found:
                 self._record({**step, second: value2}, [first, second], target)
         return True
