@@ -89,6 +89,10 @@ class RuleIndex:
                        for r in kb.rules}
         self.shape = {r.id: (kb.rule_form[r.id], r.effect, r.weight or 0) for r in kb.rules}
         """Each rule's (form, effect, weight), read together by the bounds."""
+        by_form_effect: dict[tuple[str, str], list[str]] = defaultdict(list)  # the rules of each (form, effect)
+        for rule in kb.rules:
+            by_form_effect[(kb.rule_form[rule.id], rule.effect)].append(rule.id)
+        self.by_form_effect = dict(by_form_effect)
         # Whether a rule's condition is exactly the conjunction of its tests (``leaves``).
         self.conjunctive = {r.id: conjunctive(r.when) for r in kb.rules}
         # Between variant-selecting rules, the strongest wins, then the first in the files (``verdict``).
@@ -297,9 +301,6 @@ class Bounds:
         self.fired = frozenset(fired)
         self.outcome = outcome
         self.min_score = min_score
-        self.fired_by_effect: dict[tuple[str, str], list[str]] = defaultdict(list)  # by (form, effect)
-        for rid in self.fired:
-            self.fired_by_effect[(index.form_of[rid], index.effect[rid])].append(rid)
         self.states = form_states(index, self.fired) if states is None else states
         self._known: dict[str, bool] = {}
         self._failing: dict[str, list[str | None]] = {}
@@ -325,8 +326,9 @@ class Bounds:
     def _kept(self, form_id: str, reach: Reach, effect: str) -> bool:
         """Whether a fired rule of this effect, out of the change's reach, keeps holding for the form."""
         rules = reach.rules
-        for rid in self.fired_by_effect.get((form_id, effect), ()):
-            if rid not in rules:
+        fired = self.fired
+        for rid in self.index.by_form_effect.get((form_id, effect), ()):
+            if rid in fired and rid not in rules:
                 return True
         return False
 
