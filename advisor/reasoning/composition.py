@@ -70,9 +70,13 @@ class Step:
             selectors: list[str] = []
             moves = [(rid, 1) for rid in fired]
         else:  # the base's, where a touched rule holds otherwise
+            moves = [(rid, 1 if rid in fired else -1) for rid in touched if (rid in fired) != (rid in base.fired)]
+            if not moves:  # the same rules hold as on the base: its summary, shared
+                self.states, self.supported = base.states, base.supported
+                self.top_supports, self.top_selectors = base.top_supports, base.top_selectors
+                return
             self.states = dict(base.states)
             supports, selectors = list(base.top_supports), list(base.top_selectors)
-            moves = [(rid, 1 if rid in fired else -1) for rid in touched if (rid in fired) != (rid in base.fired)]
         form_of, effects, signed, states = index.form_of, index.effect, index.signed, self.states
         for rid, sign in moves:  # ``form_states``, and the top form's own rules, in one pass
             form_id, effect = form_of[rid], effects[rid]
