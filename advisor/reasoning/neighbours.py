@@ -325,8 +325,7 @@ class Bounds:
 
     def _kept(self, form_id: str, reach: Reach, effect: str) -> bool:
         """Whether a fired rule of this effect, out of the change's reach, keeps holding for the form."""
-        rules = reach.rules
-        fired = self.fired
+        rules, fired = reach.rules, self.fired
         for rid in self.index.by_form_effect.get((form_id, effect), ()):
             if rid in fired and rid not in rules:
                 return True
@@ -337,9 +336,8 @@ class Bounds:
         rise: dict[str, int] = defaultdict(int)
         fall: dict[str, int] = defaultdict(int)
         may_exclude, may_support, may_vary = set(), set(), set()
-        shape = index.shape
         for rid in reach.rules:
-            form_id, effect, weight = shape[rid]
+            form_id, effect, weight = index.shape[rid]
             if rid in fired:  # may stop holding
                 if effect == "supports":
                     fall[form_id] += weight
